@@ -1,0 +1,24 @@
+"""The only module of skgd that imports private scikit-learn names.
+
+scikit-learn does not promise these names across releases; keeping them in one
+place means a rename upstream is a one-line fix here.
+"""
+
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_params,
+)
+from sklearn.utils.validation import _check_sample_weight, validate_data
+
+__all__ = [
+    "HasMethods",
+    "Interval",
+    "StrOptions",
+    "_check_sample_weight",
+    "_fit_context",
+    "validate_data",
+    "validate_params",
+]

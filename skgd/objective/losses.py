@@ -1,0 +1,130 @@
+"""Pointwise losses on raw predictions.
+
+Every loss works on 2-D arrays ``raw`` of shape ``(n, K)`` (``K = 1`` for
+regression and binary classification) and a target array ``y`` of the same
+shape (the one-hot encoding for the multinomial loss). ``curvature`` is the
+supremum of the second derivative, so ``curvature * lambda_max(X^T S X / S)``
+bounds the Lipschitz constant of the data term.
+"""
+
+import numpy as np
+from scipy.special import expit, log_expit, logsumexp, softmax
+
+
+class SquaredLoss:
+    r"""Half squared error, :math:`\ell(y, z) = \tfrac12 (y - z)^2`."""
+
+    curvature = 1.0
+    constant_hessian = True
+
+    def value(self, y, raw):
+        return 0.5 * (raw - y) ** 2
+
+    def gradient(self, y, raw):
+        return raw - y
+
+    def value_and_gradient(self, y, raw):
+        residual = raw - y
+        return 0.5 * residual * residual, residual
+
+    def hessian(self, y, raw):
+        """Second derivative :math:`\\partial^2 \\ell / \\partial z^2`, per sample."""
+        return np.ones_like(raw)
+
+    def hessian_product(self, y, raw, direction):
+        return direction
+
+    def hessian_blocks(self, y, raw):
+        yield 0, 0, self.hessian(y, raw)[:, 0]
+
+    def null_raw(self, y, sw):
+        """Optimal constant prediction: the weighted mean."""
+        return sw @ y
+
+    def inverse_link(self, raw):
+        return raw
+
+
+class LogisticLoss:
+    r"""Binary cross-entropy with a sigmoid link, :math:`y \in \{0, 1\}`.
+
+    :math:`\ell(y, z) = \log(1 + e^{z}) - y z`, :math:`\ell' = \sigma(z) - y`,
+    :math:`\ell'' = \sigma(z)(1 - \sigma(z)) \le 1/4`.
+    """
+
+    curvature = 0.25
+    constant_hessian = False
+
+    def value(self, y, raw):
+        # log(1 + e^z) - y z == -log_expit(-z) - y z, stable for large |z|
+        return -log_expit(-raw) - y * raw
+
+    def gradient(self, y, raw):
+        return expit(raw) - y
+
+    def value_and_gradient(self, y, raw):
+        return self.value(y, raw), self.gradient(y, raw)
+
+    def hessian(self, y, raw):
+        p = expit(raw)
+        return p * (1.0 - p)
+
+    def hessian_product(self, y, raw, direction):
+        return self.hessian(y, raw) * direction
+
+    def hessian_blocks(self, y, raw):
+        yield 0, 0, self.hessian(y, raw)[:, 0]
+
+    def null_raw(self, y, sw):
+        """Optimal constant prediction: the log-odds of the weighted mean."""
+        p = np.clip(sw @ y, 1e-12, 1 - 1e-12)
+        return np.log(p) - np.log1p(-p)
+
+    def inverse_link(self, raw):
+        return expit(raw)
+
+
+class MultinomialLoss:
+    r"""Softmax cross-entropy with one-hot targets ``y`` of shape ``(n, K)``.
+
+    :math:`\ell(y, z) = \operatorname{logsumexp}(z) - y \cdot z`,
+    :math:`\nabla \ell = \operatorname{softmax}(z) - y`, and the Hessian
+    :math:`\operatorname{diag}(p) - p p^\top` has norm at most 1/2.
+    """
+
+    curvature = 0.5
+    constant_hessian = False
+
+    def value(self, y, raw):
+        return (logsumexp(raw, axis=1) - np.einsum("ik,ik->i", y, raw))[:, None]
+
+    def gradient(self, y, raw):
+        return softmax(raw, axis=1) - y
+
+    def value_and_gradient(self, y, raw):
+        lse = logsumexp(raw, axis=1, keepdims=True)
+        proba = np.exp(raw - lse)
+        value = lse[:, 0] - np.einsum("ik,ik->i", y, raw)
+        return value[:, None], proba - y
+
+    def hessian_product(self, y, raw, direction):
+        proba = softmax(raw, axis=1)
+        weighted = proba * direction
+        return weighted - proba * weighted.sum(axis=1, keepdims=True)
+
+    def hessian_blocks(self, y, raw):
+        """Blocks ``(k, l, h)`` of the per-sample Hessian ``diag(p) - p p^T``, k <= l."""
+        proba = softmax(raw, axis=1)
+        K = proba.shape[1]
+        for k in range(K):
+            yield k, k, proba[:, k] * (1.0 - proba[:, k])
+            for l in range(k + 1, K):
+                yield k, l, -proba[:, k] * proba[:, l]
+
+    def null_raw(self, y, sw):
+        """Optimal constant prediction: centred log class frequencies."""
+        logp = np.log(np.clip(sw @ y, 1e-12, None))
+        return logp - logp.mean()
+
+    def inverse_link(self, raw):
+        return softmax(raw, axis=1)

@@ -1,0 +1,307 @@
+r"""The objective layer: one place for packing, sample weights and the intercept.
+
+An :class:`Objective` is
+
+.. math::
+
+    F(W, b) = \frac{1}{S} \sum_{i=1}^n s_i \, \ell\big(y_i, x_i W + b\big) + R(W),
+    \qquad S = \sum_i s_i,
+
+with ``W`` of shape ``(d, K)`` and ``b`` of shape ``(K,)`` (``K = 1`` except for
+the multinomial loss). The intercept is never penalised.
+
+Solvers see a flat parameter vector ``theta`` of length ``(d + 1) K`` (``d K``
+without intercept): the rows of ``W`` first, the intercept row last. With an
+intercept the objective is written in *centred coordinates*,
+
+.. math::
+
+    x_i W + b = (x_i - \bar x) W + c, \qquad \bar x = \tfrac1S \textstyle\sum_i s_i x_i,
+    \quad c = b + \bar x W,
+
+a linear change of variables that leaves every value and minimiser unchanged
+but decouples the intercept from the coefficients (the weighted cross term
+:math:`\sum_i s_i (x_i - \bar x)` vanishes). Gradient methods then converge as
+fast on raw data as on centred data, and sparse ``X`` is never densified: the
+centring is an offset ``- \bar x W`` on the raw prediction, never a copy of X.
+"""
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+from scipy.sparse.linalg import LinearOperator, eigsh
+from sklearn.utils.extmath import safe_sparse_dot
+
+# Row blocks of about this many bytes when a weighted Gram matrix is formed,
+# so that forming it never allocates a second copy of X.
+_GRAM_BLOCK_BYTES = 1 << 23
+
+
+class Objective:
+    """Weighted empirical risk plus penalty, with value, gradient and curvature.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Read only: never copied nor written to.
+    Y : ndarray of shape (n_samples, K)
+        Targets in the loss's encoding (one-hot for the multinomial loss).
+    loss : Loss
+        Pointwise loss on raw predictions.
+    penalty : Penalty
+        Penalty on the coefficient block.
+    sample_weight : ndarray of shape (n_samples,)
+        Non-negative weights with a positive sum.
+    fit_intercept : bool
+        Whether an (unpenalised) intercept is fitted.
+    """
+
+    def __init__(self, X, Y, loss, penalty, sample_weight, fit_intercept):
+        self.X = X
+        self.Y = Y
+        self.loss = loss
+        self.penalty = penalty
+        self.fit_intercept = bool(fit_intercept)
+        self.dtype = X.dtype
+        self.n_samples, self.n_features = X.shape
+        self.n_outputs = Y.shape[1]
+        self.sample_weight = np.asarray(sample_weight, dtype=self.dtype)
+        self.weight_sum = float(self.sample_weight.sum())
+        # Normalised weights: every data-dependent quantity is weighted by s_i / S,
+        # so integer weights and repeated rows give the same iterates.
+        self.sw = self.sample_weight / self.sample_weight.sum()
+        if self.fit_intercept:
+            self.x_mean = np.asarray(safe_sparse_dot(self.sw, X)).ravel()
+        else:
+            self.x_mean = None
+        self.shape = (self.n_features + self.fit_intercept, self.n_outputs)
+        self.size = self.shape[0] * self.shape[1]
+        self._lipschitz = None
+
+    # -- packing ---------------------------------------------------------------
+    def split(self, theta):
+        """Views ``(W, c)`` of a flat parameter vector (``c`` is None without intercept)."""
+        M = theta.reshape(self.shape)
+        W = M[: self.n_features]
+        c = M[self.n_features] if self.fit_intercept else None
+        return W, c
+
+    def pack(self, coef, intercept):
+        """Flat ``theta`` from ``coef`` of shape (K, d) and ``intercept`` of shape (K,)."""
+        M = np.zeros(self.shape, dtype=self.dtype)
+        W = np.asarray(coef, dtype=self.dtype).reshape(self.n_outputs, -1).T
+        M[: self.n_features] = W
+        if self.fit_intercept:
+            M[self.n_features] = np.asarray(intercept).reshape(-1) + self.x_mean @ W
+        return M.ravel()
+
+    def unpack(self, theta):
+        """``(coef, intercept)`` of shapes (K, d) and (K,) from ``theta``."""
+        W, c = self.split(theta)
+        if self.fit_intercept:
+            intercept = c - self.x_mean @ W
+        else:
+            intercept = np.zeros(self.n_outputs, dtype=self.dtype)
+        return W.T.copy(), intercept
+
+    def initial_theta(self):
+        """Zero coefficients; the intercept that is optimal for them (the null model)."""
+        theta = np.zeros(self.size, dtype=self.dtype)
+        if self.fit_intercept:
+            _, c = self.split(theta)
+            c[:] = self.loss.null_raw(self.Y, self.sw)
+        return theta
+
+    # -- zeroth and first order ---------------------------------------------------
+    def _rows(self, rows):
+        if rows is None:
+            return self.X, self.Y, self.sw
+        sw = self.sample_weight[rows]
+        total = sw.sum()
+        # A batch whose weights are all zero carries no information: uniform
+        # weights keep the step finite (the batch gradient is then 0-weighted data).
+        sw = sw / total if total > 0 else np.full_like(sw, 1.0 / len(sw))
+        return self.X[rows], self.Y[rows], sw
+
+    def raw_prediction(self, theta, X=None):
+        """:math:`X W + c - \\bar x W`, of shape (n, K)."""
+        W, c = self.split(theta)
+        raw = np.asarray(safe_sparse_dot(self.X if X is None else X, W))
+        if self.fit_intercept:
+            raw += c - self.x_mean @ W
+        return raw
+
+    def value(self, theta, rows=None):
+        """Objective value :math:`F(\\theta)` (on a minibatch when ``rows`` is given)."""
+        X, Y, sw = self._rows(rows)
+        raw = self.raw_prediction(theta, X)
+        W, _ = self.split(theta)
+        return float(sw @ self.loss.value(Y, raw).sum(axis=1)) + self.penalty.value(W)
+
+    def value_and_grad(self, theta, rows=None):
+        r"""Value and gradient, from one ``X @ W`` and one ``X.T @ r``.
+
+        :math:`\nabla_W F = X^\top r - \bar x \, (1^\top r) + \nabla R(W)`,
+        :math:`\nabla_c F = 1^\top r`, with :math:`r_i = (s_i/S)\,\ell'(y_i, z_i)`.
+        """
+        X, Y, sw = self._rows(rows)
+        raw = self.raw_prediction(theta, X)
+        loss_value, loss_grad = self.loss.value_and_gradient(Y, raw)
+        loss_grad *= sw[:, None]
+        W, _ = self.split(theta)
+        value = float(sw @ loss_value.sum(axis=1)) + self.penalty.value(W)
+        grad = np.empty(self.shape, dtype=self.dtype)
+        grad[: self.n_features] = safe_sparse_dot(X.T, loss_grad)
+        if self.fit_intercept:
+            total = loss_grad.sum(axis=0)
+            grad[: self.n_features] -= np.outer(self.x_mean, total)
+            grad[self.n_features] = total
+        self.penalty.add_gradient(W, grad[: self.n_features])
+        return value, grad.ravel()
+
+    # -- second order --------------------------------------------------------------
+    def hessp(self, theta):
+        """Return ``v -> H(theta) v`` (Hessian of the smooth part)."""
+        raw = self.raw_prediction(theta)
+
+        def product(v):
+            V = v.reshape(self.shape)
+            VW = V[: self.n_features]
+            z = self.raw_prediction(v)
+            q = self.loss.hessian_product(self.Y, raw, z) * self.sw[:, None]
+            out = np.empty(self.shape, dtype=np.result_type(self.dtype, v.dtype))
+            out[: self.n_features] = safe_sparse_dot(self.X.T, q)
+            if self.fit_intercept:
+                total = q.sum(axis=0)
+                out[: self.n_features] -= np.outer(self.x_mean, total)
+                out[self.n_features] = total
+            out[: self.n_features] += self.penalty.curvature * VW
+            return out.ravel()
+
+        return product
+
+    def weighted_gram(self, h):
+        r"""``Z^T diag(h) Z`` with ``Z = [X - 1 \bar x^T, 1]`` (no intercept column
+        without intercept), formed in row blocks: no copy of X."""
+        X, d = self.X, self.n_features
+        if sp.issparse(X):
+            G = np.asarray((X.T @ sp.diags(h) @ X).todense())
+        else:
+            G = np.zeros((d, d), dtype=np.float64)
+            step = max(1, _GRAM_BLOCK_BYTES // max(1, X.itemsize * d))
+            for start in range(0, self.n_samples, step):
+                block = X[start : start + step]
+                G += block.T @ (h[start : start + step, None] * block)
+        if not self.fit_intercept:
+            return G
+        u = np.asarray(safe_sparse_dot(h, X)).ravel()
+        hsum = float(h.sum())
+        m = self.x_mean
+        full = np.empty((d + 1, d + 1))
+        full[:d, :d] = G - np.outer(m, u) - np.outer(u, m) + hsum * np.outer(m, m)
+        full[:d, d] = full[d, :d] = u - hsum * m
+        full[d, d] = hsum
+        return full
+
+    def hessian(self, theta):
+        """Dense Hessian of the smooth part, in the flat ``theta`` ordering."""
+        raw = self.raw_prediction(theta)
+        K, p = self.n_outputs, self.shape[0]
+        H = np.zeros((p, K, p, K))
+        for k, l, h in self.loss.hessian_blocks(self.Y, raw):
+            block = self.weighted_gram(h * self.sw)
+            H[:, k, :, l] = block
+            H[:, l, :, k] = block.T
+        H = H.reshape(self.size, self.size)
+        if self.penalty.curvature:
+            idx = np.arange(self.n_features * K)
+            H[idx, idx] += self.penalty.curvature
+        return H
+
+    def lipschitz(self):
+        r"""Upper bound on the Lipschitz constant of the smooth gradient.
+
+        :math:`L = c_\ell \max(\lambda_{\max}(\tilde X^\top S \tilde X / S), 1)
+        + \alpha`, with :math:`c_\ell` the loss curvature and :math:`\tilde X` the
+        weighted-centred data (the 1 is the intercept's own curvature). The
+        eigenvalue comes from the Gram matrix when ``d`` is small, else from a
+        few Lanczos steps on ``v -> X^T S X v`` (X is never squared densely).
+        """
+        if self._lipschitz is None:
+            lam = self._gram_lambda_max()
+            if self.fit_intercept:
+                lam = max(lam, 1.0)
+            self._lipschitz = self.loss.curvature * lam + self.penalty.curvature
+        return self._lipschitz
+
+    def _gram_lambda_max(self):
+        d = self.n_features
+        if d <= 64:
+            G = self._centered_gram()
+            return float(scipy.linalg.eigvalsh(G, subset_by_index=[d - 1, d - 1])[0])
+        X, sw, m = self.X, self.sw, self.x_mean
+
+        def matvec(v):
+            v = np.ravel(v)
+            z = np.asarray(safe_sparse_dot(X, v)).ravel()
+            if m is not None:
+                z -= m @ v
+            out = np.asarray(safe_sparse_dot(X.T, sw * z)).ravel()
+            if m is not None:
+                out -= m * float(sw @ z)
+            return out
+
+        op = LinearOperator((d, d), matvec=matvec, dtype=np.float64)
+        v0 = np.ones(d)
+        lam = eigsh(op, k=1, which="LA", v0=v0, tol=1e-4, return_eigenvectors=False)
+        # Lanczos converges from below; a small margin keeps 1/L a safe step.
+        return float(lam[0]) * (1.0 + 1e-3)
+
+    def _centered_gram(self):
+        G = self.weighted_gram(self.sw)
+        if self.fit_intercept:
+            G = G[:-1, :-1]
+        return G
+
+    def row_lipschitz(self):
+        """Lipschitz bound of a single sample's gradient: ``c_l max_i |x_i - xbar|^2 + alpha``.
+
+        The safe step for stochastic updates with tiny batches (as in SAG).
+        """
+        X = self.X
+        if sp.issparse(X):
+            sq = np.asarray(X.multiply(X).sum(axis=1)).ravel()
+            if self.fit_intercept:
+                cross = np.asarray(X @ self.x_mean).ravel()
+                sq = sq - 2 * cross + self.x_mean @ self.x_mean
+        elif self.fit_intercept:
+            sq = np.einsum("ij,ij->i", X, X) - 2 * (X @ self.x_mean)
+            sq += self.x_mean @ self.x_mean
+        else:
+            sq = np.einsum("ij,ij->i", X, X)
+        support = self.sample_weight > 0
+        return self.loss.curvature * (float(sq[support].max()) + self.fit_intercept) + (
+            self.penalty.curvature
+        )
+
+    # -- proximal operator and optimality --------------------------------------------
+    def prox(self, theta, step):
+        """Penalty prox on the W block (``step`` scalar or shaped like ``theta``)."""
+        if self.penalty.smooth:
+            return theta
+        out = theta.copy()
+        W, _ = self.split(out)
+        if np.ndim(step):
+            step = np.reshape(step, self.shape)[: self.n_features]
+        W[...] = self.penalty.prox(W, step)
+        return out
+
+    def optimality(self, theta, grad):
+        r"""Stopping measure :math:`\lVert \theta - \operatorname{prox}(\theta - \nabla f(\theta), 1) \rVert_\infty`.
+
+        It is the gradient's max-norm for smooth objectives and the distance of the
+        prox-gradient step for L1, zero exactly at a minimiser.
+        """
+        if self.penalty.smooth:
+            return float(np.max(np.abs(grad)))
+        return float(np.max(np.abs(theta - self.prox(theta - grad, 1.0))))

@@ -1,0 +1,126 @@
+r"""First-order rules: gradient descent, SGD, heavy-ball momentum, Nesterov.
+
+With a non-smooth penalty (``ProxLasso``) every rule takes a proximal step:
+the point a smooth rule would move to is passed through
+:math:`\operatorname{prox}_{\eta R}`, with :math:`\eta` the step applied to the
+gradient, so that the fixed points are exactly the minimisers.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .base import UpdateRule, register_solver
+
+
+@register_solver
+@dataclass
+class GradientDescent(UpdateRule):
+    r"""Gradient descent / ISTA: :math:`\theta \leftarrow \operatorname{prox}_{\eta R}(\theta - \eta \nabla f(\theta))`.
+
+    ``learning_rate="auto"`` is :math:`\eta = 1/L`, for which every step
+    decreases the objective.
+    """
+
+    name = "gd"
+
+    def step(self, theta, value, grad, state, ctx):
+        lr = ctx.learning_rate
+        return ctx.objective.prox(theta - lr * grad, lr), state
+
+
+@register_solver
+@dataclass
+class StochasticGradientDescent(GradientDescent):
+    r"""Minibatch SGD: the same step on the gradient of a shuffled batch.
+
+    ``learning_rate="auto"`` is :math:`1/L_{\text{row}}`, with
+    :math:`L_{\text{row}} = c_\ell \max_i \lVert x_i - \bar x \rVert^2 + 1 + \alpha`
+    the largest single-sample Lipschitz constant (the step SAG uses), a step
+    that is stable for any batch size.
+    """
+
+    name = "sgd"
+    stochastic = True
+
+
+@register_solver
+@dataclass
+class Momentum(UpdateRule):
+    r"""Heavy ball in the course notes' form.
+
+    .. math::
+        v \leftarrow \beta v + (1 - \beta) \nabla f(\theta), \qquad
+        \theta \leftarrow \operatorname{prox}_{\eta R}(\theta - \eta v).
+
+    ``learning_rate="auto"`` is :math:`\eta = 1 / ((1 - \beta) L)`: in the long
+    run ``v`` averages gradients, and the step on a constant gradient is the
+    classical heavy ball's :math:`1/L`. On full batches the velocity is reset
+    when the objective rises (function-value restart, O'Donoghue & Candès 2015),
+    which keeps the heavy ball convergent on every convex problem here.
+    """
+
+    name = "momentum"
+    momentum: float = 0.9
+
+    def auto_learning_rate(self, objective, stochastic):
+        return super().auto_learning_rate(objective, stochastic) / (1.0 - self.momentum)
+
+    def init(self, theta, objective):
+        return {"velocity": np.zeros_like(theta), "previous_value": np.inf}
+
+    def step(self, theta, value, grad, state, ctx):
+        velocity = state["velocity"]
+        if not ctx.stochastic:
+            if value > state["previous_value"]:
+                velocity[:] = 0.0
+            state["previous_value"] = value
+        velocity *= self.momentum
+        velocity += (1.0 - self.momentum) * grad
+        lr = ctx.learning_rate
+        return ctx.objective.prox(theta - lr * velocity, lr), state
+
+
+@register_solver
+@dataclass
+class Nesterov(UpdateRule):
+    r"""Nesterov's accelerated gradient in the course notes' form.
+
+    .. math::
+        v \leftarrow \beta v + (1-\beta)\nabla f(\theta - \eta\beta v), \qquad
+        \theta \leftarrow \theta - \eta v,
+
+    computed as the equivalent look-ahead form (FISTA with constant momentum)
+
+    .. math::
+        y = \theta_t + \beta(\theta_t - \theta_{t-1}), \qquad
+        \theta_{t+1} = \operatorname{prox}_{\tau R}\big(y - \tau \nabla f(y)\big),
+        \quad \tau = (1 - \beta)\eta,
+
+    which is also the proximal (FISTA-type) variant for ``ProxLasso``. On full
+    batches the momentum is dropped whenever the step points against the
+    gradient mapping (adaptive restart, O'Donoghue & Candès 2015).
+    ``learning_rate="auto"`` is :math:`\eta = 1/((1-\beta)L)`, i.e. :math:`\tau = 1/L`.
+    """
+
+    name = "nesterov"
+    momentum: float = 0.9
+
+    def auto_learning_rate(self, objective, stochastic):
+        return super().auto_learning_rate(objective, stochastic) / (1.0 - self.momentum)
+
+    def init(self, theta, objective):
+        return {"previous": theta.copy()}
+
+    def step(self, theta, value, grad, state, ctx):
+        previous = state["previous"]
+        tau = (1.0 - self.momentum) * ctx.learning_rate
+        lookahead = theta + self.momentum * (theta - previous)
+        _, lookahead_grad = ctx.value_and_grad(lookahead)
+        new_theta = ctx.objective.prox(lookahead - tau * lookahead_grad, tau)
+        if not ctx.stochastic and np.dot(lookahead - new_theta, new_theta - theta) > 0:
+            # restart: the next look-ahead starts from new_theta without momentum
+            state["previous"] = new_theta
+        else:
+            state["previous"] = theta
+        return new_theta, state
