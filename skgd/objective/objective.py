@@ -218,6 +218,19 @@ class Objective:
             H[idx, idx] += self.penalty.curvature
         return H
 
+    def invariant_directions(self):
+        """Unit directions along which F is constant whatever the data.
+
+        The softmax is invariant to adding the same constant to every class's
+        intercept, so with an intercept and K > 1 classes F is flat along
+        ``(0, ..., 0, 1, ..., 1) / sqrt(K)``. Gradients are orthogonal to it.
+        """
+        if not (self.fit_intercept and self.n_outputs > 1):
+            return []
+        direction = np.zeros(self.size)
+        direction[-self.n_outputs :] = 1.0 / np.sqrt(self.n_outputs)
+        return [direction]
+
     def lipschitz(self):
         r"""Upper bound on the Lipschitz constant of the smooth gradient.
 

@@ -5,10 +5,9 @@ non-smooth penalty the step is a *scaled* proximal step: coordinate ``j`` is
 soft-thresholded by :math:`\alpha\,\eta / D_j`, the step it was moved by, so the
 fixed points are exactly the minimisers.
 
-``learning_rate="auto"`` is :math:`\eta = 0.01` for these rules: their steps are
-in units of the parameters (about ``learning_rate`` per coordinate at the start),
-so ``1/L`` has no meaning for them. On standardized data 0.01 converges in a few
-hundred to a few thousand iterations; raise ``max_iter`` or the rate otherwise.
+``learning_rate="auto"`` is a fixed rate for these rules (0.1): their steps are in units of the parameters (about
+``learning_rate`` per coordinate at the start), so ``1/L`` has no meaning for
+them. These rates suit standardized features; scale the data or set the rate.
 """
 
 from dataclasses import dataclass
@@ -17,12 +16,12 @@ import numpy as np
 
 from .base import UpdateRule, register_solver
 
-ADAPTIVE_LEARNING_RATE = 0.01
-
 
 class _Adaptive(UpdateRule):
+    auto_rate = 0.1
+
     def auto_learning_rate(self, objective, stochastic):
-        return ADAPTIVE_LEARNING_RATE
+        return self.auto_rate
 
     def _scaled_step(self, theta, direction, denominator, ctx):
         step = ctx.learning_rate / denominator
@@ -56,13 +55,25 @@ class RMSProp(_Adaptive):
     epsilon: float = 1e-8
 
     def init(self, theta, objective):
-        return {"mean_square": np.zeros_like(theta)}
+        return {"mean_square": np.zeros_like(theta), "max_mean_square": None}
 
     def step(self, theta, value, grad, state, ctx):
         E = state["mean_square"]
         E *= self.rho
         E += (1.0 - self.rho) * grad * grad
-        return self._scaled_step(theta, grad, np.sqrt(E) + self.epsilon, ctx), state
+        if ctx.stochastic:
+            scale = E
+        else:
+            # Near a minimiser E tracks g^2 and the step tends to eta * sign(g), a
+            # limit cycle of size eta. On full batches the denominator uses the
+            # running maximum of E (the AMSGrad fix, Reddi et al. 2018): the
+            # per-coordinate step never grows, so RMSProp converges.
+            if state["max_mean_square"] is None:
+                state["max_mean_square"] = E.copy()
+            scale = np.maximum(
+                state["max_mean_square"], E, out=state["max_mean_square"]
+            )
+        return self._scaled_step(theta, grad, np.sqrt(scale) + self.epsilon, ctx), state
 
 
 @register_solver

@@ -39,6 +39,11 @@ class Newton(UpdateRule):
         if objective.loss.constant_hessian and state["hessian"] is not None:
             return state["hessian"]
         H = objective.hessian(theta)
+        for direction in objective.invariant_directions():
+            # F is constant along these directions (softmax intercept shifts) and
+            # the gradient is orthogonal to them: adding u u^T makes H invertible
+            # without changing the step, which stays orthogonal to u.
+            H += np.outer(direction, direction)
         state["hessian"] = H
         return H
 
@@ -84,17 +89,27 @@ class Newton(UpdateRule):
         return theta + step * direction, state
 
 
+# Eigenvalues below this fraction of the largest are treated as zero: far above
+# rounding noise (~1e-16), far below the curvature of any problem worth solving.
+_SINGULAR_RCOND = 1e-10
+
+
 def _solve_dense(H, rhs):
+    """Newton step ``H^+ rhs``: Cholesky, or the minimum-norm solution if H is singular."""
     try:
-        factor = scipy.linalg.cho_factor(H, check_finite=False)
-        solution = scipy.linalg.cho_solve(factor, rhs, check_finite=False)
-        if np.all(np.isfinite(solution)):
-            return solution
+        factor, lower = scipy.linalg.cho_factor(H, check_finite=False)
+        pivots = np.abs(np.diag(factor))
+        # Cholesky of a singular PSD matrix can succeed on rounding noise; its
+        # pivots (square roots of the eigenvalue scale) then betray it.
+        if pivots.min() > np.sqrt(_SINGULAR_RCOND) * pivots.max():
+            return scipy.linalg.cho_solve((factor, lower), rhs, check_finite=False)
     except np.linalg.LinAlgError:
         pass
-    # Singular Hessian (collinear features without penalty, the softmax's shift
-    # invariance): the minimum-norm Newton step, as pinv would give.
-    return scipy.linalg.lstsq(H, rhs, check_finite=False)[0]
+    # Collinear features without penalty: the minimum-norm step, as pinv gives.
+    eigenvalues, vectors = scipy.linalg.eigh(H, check_finite=False)
+    keep = eigenvalues > _SINGULAR_RCOND * max(eigenvalues[-1], np.finfo(float).tiny)
+    vectors = vectors[:, keep]
+    return vectors @ ((vectors.T @ rhs) / eigenvalues[keep])
 
 
 def _solve_cg(hessp, grad):
