@@ -18,6 +18,11 @@ from .exceptions import DivergenceError
 # declared divergent: far above what a converging solver (even a noisy
 # stochastic one) reaches, far below overflow.
 _DIVERGENCE_FACTOR = 1e4
+# Minibatch runs divide the step by this factor when the epoch objective stops
+# improving, at most this many times, before they stop (as scikit-learn's MLP
+# with learning_rate="adaptive"): the noise floor of SGD shrinks with the step.
+_PLATEAU_DECAY = 5.0
+_PLATEAU_DECAYS = 3
 # Verbose output prints at most one line per this many seconds (plus the first
 # ten iterations and the last one).
 _VERBOSE_INTERVAL = 0.5
@@ -62,8 +67,9 @@ class Monitor:
     * full batch: stop when ``optimality(theta) <= tol * scale``, ``scale`` the
       optimality of the null model (zero coefficients), so the test is relative
       and invariant to the scale of X and y;
-    * minibatches: stop when the epoch objective has not decreased by more than
-      ``tol * |best|`` for ``n_iter_no_change`` consecutive epochs.
+    * minibatches: when the epoch objective has not decreased by more than
+      ``tol * |best|`` for ``n_iter_no_change`` consecutive epochs, divide the
+      step by 5; stop at the fourth such plateau.
     """
 
     def __init__(
@@ -74,7 +80,7 @@ class Monitor:
         scale,
         reference_value,
         stochastic,
-        n_iter_no_change=5,
+        n_iter_no_change=10,
         verbose=0,
         callback=None,
         solver_name="",
@@ -96,6 +102,8 @@ class Monitor:
         self.optimality = math.inf
         self.best = math.inf
         self.no_improvement = 0
+        self.rate_factor = 1.0
+        self.decays_left = _PLATEAU_DECAYS
         self._last_print = -math.inf
 
     def check_finite(self, theta, value):
@@ -132,7 +140,13 @@ class Monitor:
             else:
                 self.no_improvement = 0
             self.best = min(self.best, value)
-            stop = self.tol > 0 and self.no_improvement >= self.n_iter_no_change
+            plateau = self.tol > 0 and self.no_improvement >= self.n_iter_no_change
+            if plateau and self.decays_left:
+                self.decays_left -= 1
+                self.rate_factor /= _PLATEAU_DECAY
+                self.no_improvement = 0
+                plateau = False
+            stop = plateau
         else:
             self.optimality = self.objective.optimality(theta, grad)
             stop = self.optimality <= self.threshold
@@ -184,7 +198,7 @@ def run(
     theta0=None,
     scale=None,
     reference_value=None,
-    n_iter_no_change=5,
+    n_iter_no_change=10,
     verbose=0,
     callback=None,
 ):
@@ -291,4 +305,5 @@ def _run_minibatch(objective, rule, theta, monitor, ctx, max_iter, batch_size, r
         ctx.rows = None
         if monitor.record(theta, objective.value(theta)):
             break
+        ctx.learning_rate = ctx.base_learning_rate * monitor.rate_factor
     return theta, state

@@ -66,7 +66,7 @@ _COMMON_PARAMETERS_DOC = """
         Adaptive solvers' denominator guard.
     weight_decay : float, default=0.0
         AdamW's decoupled weight decay.
-    n_iter_no_change : int, default=5
+    n_iter_no_change : int, default=10
         Epochs without improvement before a minibatch run stops.
     random_state : int, RandomState instance or None, default=None
         Seeds the minibatch shuffles.
@@ -142,7 +142,7 @@ class GDModelMixin:
         rho=0.9,
         epsilon=1e-8,
         weight_decay=0.0,
-        n_iter_no_change=5,
+        n_iter_no_change=10,
         random_state=None,
         verbose=0,
         warm_start=False,

@@ -96,8 +96,19 @@ class Objective:
         return M.ravel()
 
     def unpack(self, theta):
-        """``(coef, intercept)`` of shapes (K, d) and (K,) from ``theta``."""
+        """``(coef, intercept)`` of shapes (K, d) and (K,) from ``theta``.
+
+        Multinomial parameters are reported in the zero-sum gauge of
+        scikit-learn: F is unchanged by adding one constant to every class's
+        intercept (and, without penalty, one vector to every class's
+        coefficients), so those shifts are removed.
+        """
         W, c = self.split(theta)
+        if self.n_outputs > 1:
+            if self.fit_intercept:
+                c = c - c.mean()
+            if self.penalty.curvature == 0 and self.penalty.smooth:
+                W = W - W.mean(axis=1, keepdims=True)
         if self.fit_intercept:
             intercept = c - self.x_mean @ W
         else:

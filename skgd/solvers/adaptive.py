@@ -5,7 +5,8 @@ non-smooth penalty the step is a *scaled* proximal step: coordinate ``j`` is
 soft-thresholded by :math:`\alpha\,\eta / D_j`, the step it was moved by, so the
 fixed points are exactly the minimisers.
 
-``learning_rate="auto"`` is a fixed rate for these rules (0.1): their steps are in units of the parameters (about
+``learning_rate="auto"`` is a fixed rate for these rules, 0.1 on
+full batches and 0.01 on minibatches (0.1 for AdaGrad, whose step decays): their steps are in units of the parameters (about
 ``learning_rate`` per coordinate at the start), so ``1/L`` has no meaning for
 them. These rates suit standardized features; scale the data or set the rate.
 """
@@ -18,10 +19,8 @@ from .base import UpdateRule, register_solver
 
 
 class _Adaptive(UpdateRule):
-    auto_rate = 0.1
-
     def auto_learning_rate(self, objective, stochastic):
-        return self.auto_rate
+        return 0.01 if stochastic else 0.1
 
     def _scaled_step(self, theta, direction, denominator, ctx):
         step = ctx.learning_rate / denominator
@@ -35,6 +34,9 @@ class AdaGrad(_Adaptive):
 
     name = "adagrad"
     epsilon: float = 1e-8
+
+    def auto_learning_rate(self, objective, stochastic):
+        return 0.1  # the accumulated G already shrinks the step on minibatches
 
     def init(self, theta, objective):
         return {"sum_squares": np.zeros_like(theta)}

@@ -44,6 +44,14 @@ class StochasticGradientDescent(GradientDescent):
     stochastic = True
 
 
+def _momentum_rate(rule, objective, stochastic):
+    """``1/((1-beta) L)`` on full batches (a ``1/L`` step on the gradient);
+    ``1/L_row`` on minibatches, where momentum would amplify the gradient noise."""
+    if stochastic:
+        return 1.0 / objective.row_lipschitz()
+    return 1.0 / ((1.0 - rule.momentum) * objective.lipschitz())
+
+
 @register_solver
 @dataclass
 class Momentum(UpdateRule):
@@ -51,34 +59,39 @@ class Momentum(UpdateRule):
 
     .. math::
         v \leftarrow \beta v + (1 - \beta) \nabla f(\theta), \qquad
-        \theta \leftarrow \operatorname{prox}_{\eta R}(\theta - \eta v).
+        \theta \leftarrow \theta - \eta v,
 
-    ``learning_rate="auto"`` is :math:`\eta = 1 / ((1 - \beta) L)`: in the long
-    run ``v`` averages gradients, and the step on a constant gradient is the
-    classical heavy ball's :math:`1/L`. On full batches the velocity is reset
-    when the objective rises (function-value restart, O'Donoghue & Candès 2015),
-    which keeps the heavy ball convergent on every convex problem here.
+    computed as the equivalent two-step form
+    :math:`\theta_{t+1} = \theta_t - \tau \nabla f(\theta_t) + \beta(\theta_t - \theta_{t-1})`,
+    :math:`\tau = (1-\beta)\eta`, whose proximal version
+    :math:`\theta_{t+1} = \operatorname{prox}_{\tau R}(\theta_t - \tau \nabla f(\theta_t) + \beta(\theta_t - \theta_{t-1}))`
+    (iPiano, Ochs et al. 2014) serves ``ProxLasso``.
+
+    ``learning_rate="auto"`` is :math:`\eta = 1 / ((1 - \beta) L)`, i.e.
+    :math:`\tau = 1/L`. On full batches the momentum is dropped when the
+    objective rises (function-value restart, O'Donoghue & Candès 2015), which
+    keeps the heavy ball convergent on every convex problem here.
     """
 
     name = "momentum"
     momentum: float = 0.9
 
     def auto_learning_rate(self, objective, stochastic):
-        return super().auto_learning_rate(objective, stochastic) / (1.0 - self.momentum)
+        return _momentum_rate(self, objective, stochastic)
 
     def init(self, theta, objective):
-        return {"velocity": np.zeros_like(theta), "previous_value": np.inf}
+        return {"previous": theta.copy(), "previous_value": np.inf}
 
     def step(self, theta, value, grad, state, ctx):
-        velocity = state["velocity"]
+        previous = state["previous"]
         if not ctx.stochastic:
             if value > state["previous_value"]:
-                velocity[:] = 0.0
+                previous = theta  # restart: no momentum this step
             state["previous_value"] = value
-        velocity *= self.momentum
-        velocity += (1.0 - self.momentum) * grad
-        lr = ctx.learning_rate
-        return ctx.objective.prox(theta - lr * velocity, lr), state
+        tau = (1.0 - self.momentum) * ctx.learning_rate
+        moved = theta - tau * grad + self.momentum * (theta - previous)
+        state["previous"] = theta
+        return ctx.objective.prox(moved, tau), state
 
 
 @register_solver
@@ -107,7 +120,7 @@ class Nesterov(UpdateRule):
     momentum: float = 0.9
 
     def auto_learning_rate(self, objective, stochastic):
-        return super().auto_learning_rate(objective, stochastic) / (1.0 - self.momentum)
+        return _momentum_rate(self, objective, stochastic)
 
     def init(self, theta, objective):
         return {"previous": theta.copy()}
