@@ -53,9 +53,9 @@ class StepContext:
         self.rows = None
         self.t = 0
 
-    def value_and_grad(self, point):
-        """Value and gradient at ``point`` on the current batch (full data if none)."""
-        return self.objective.value_and_grad(point, self.rows)
+    def gradient(self, point):
+        """Gradient at ``point`` on the current batch (full data if none)."""
+        return self.objective.gradient(point, self.rows)
 
 
 class Monitor:
@@ -285,6 +285,8 @@ def _run_full_batch(objective, rule, theta, monitor, ctx, max_iter):
     for _ in range(max_iter):
         ctx.t += 1
         new_theta, state = rule.step(theta, value, grad, state, ctx)
+        # iterates keep X's dtype, so X @ W never upcasts (copies) X
+        new_theta = np.asarray(new_theta, dtype=objective.dtype)
         stalled = np.array_equal(new_theta, theta)
         theta = new_theta
         value, grad = objective.value_and_grad(theta)
@@ -300,8 +302,10 @@ def _run_minibatch(objective, rule, theta, monitor, ctx, max_iter, batch_size, r
         for rows in _batches(n, batch_size, rng):
             ctx.t += 1
             ctx.rows = rows
-            value, grad = objective.value_and_grad(theta, rows)
-            theta, state = rule.step(theta, value, grad, state, ctx)
+            # minibatch rules never read the batch objective: skip computing it
+            grad = objective.gradient(theta, rows)
+            theta, state = rule.step(theta, None, grad, state, ctx)
+            theta = np.asarray(theta, dtype=objective.dtype)
         ctx.rows = None
         if monitor.record(theta, objective.value(theta)):
             break

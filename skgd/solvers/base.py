@@ -48,9 +48,11 @@ class UpdateRule:
         return {}
 
     def step(self, theta, value, grad, state, ctx):
-        """Next iterate. ``ctx`` has ``objective``, ``learning_rate``, ``t`` (1-based
-        step count), ``stochastic`` and ``value_and_grad(point)`` (on the current
-        batch). Returns ``(theta_new, state)``; never modifies ``theta`` in place."""
+        """Next iterate. ``value`` is the objective at ``theta`` on full batches
+        (None on minibatches), ``grad`` the (batch) gradient. ``ctx`` has
+        ``objective``, ``learning_rate``, ``t`` (1-based step count),
+        ``stochastic`` and ``gradient(point)`` (on the current batch). Returns
+        ``(theta_new, state)``; never modifies ``theta`` in place."""
         raise NotImplementedError
 
 

@@ -129,7 +129,7 @@ class Nesterov(UpdateRule):
         previous = state["previous"]
         tau = (1.0 - self.momentum) * ctx.learning_rate
         lookahead = theta + self.momentum * (theta - previous)
-        _, lookahead_grad = ctx.value_and_grad(lookahead)
+        lookahead_grad = ctx.gradient(lookahead)
         new_theta = ctx.objective.prox(lookahead - tau * lookahead_grad, tau)
         if not ctx.stochastic and np.dot(lookahead - new_theta, new_theta - theta) > 0:
             # restart: the next look-ahead starts from new_theta without momentum
