@@ -45,7 +45,7 @@ _COMMON_PARAMETERS_DOC = """
         search. lbfgs chooses its own steps.
     max_iter : int, default=1000
         Iterations (full batch) or epochs (minibatches).
-    tol : float, default=1e-4
+    tol : float, default=1e-6
         Full batch: stop when the optimality measure (max-norm of the gradient,
         or of the prox-gradient step for L1) falls below ``tol`` times its value
         at zero coefficients. Minibatches: stop when the epoch objective has not
@@ -132,7 +132,7 @@ class GDModelMixin:
         solver="gd",
         learning_rate="auto",
         max_iter=1000,
-        tol=1e-4,
+        tol=1e-6,
         alpha=0.0,
         fit_intercept=True,
         batch_size=None,
