@@ -167,7 +167,11 @@ class Monitor:
             return
         self._last_print = now
         unit = "epoch" if self.stochastic else "iter"
-        opt = "" if self.stochastic else f"  optimality {self.optimality:.3e}"
+        if self.stochastic:
+            opt = ""
+        else:  # the max-norm of the gradient (of the prox-gradient step for L1)
+            label = "grad_norm" if self.objective.penalty.smooth else "prox_grad_norm"
+            opt = f"  {label} {self.optimality:.3e}"
         print(
             f"[{self.solver_name}] {unit} {self.n_iter:5d}  objective {value:.8e}{opt}",
             file=sys.stdout,
