@@ -29,7 +29,7 @@ centring is an offset ``- \bar x W`` on the raw prediction, never a copy of X.
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
-from scipy.sparse.linalg import LinearOperator, eigsh
+from scipy.sparse.linalg import ArpackError, LinearOperator, eigsh
 from sklearn.utils.extmath import safe_sparse_dot
 
 # Row blocks of about this many bytes when a weighted Gram matrix is formed,
@@ -256,17 +256,19 @@ class Objective:
     def lipschitz(self):
         r"""Upper bound on the Lipschitz constant of the smooth gradient.
 
-        :math:`L = c_\ell \max(\lambda_{\max}(\tilde X^\top S \tilde X / S), 1)
-        + \alpha`, with :math:`c_\ell` the loss curvature and :math:`\tilde X` the
-        weighted-centred data (the 1 is the intercept's own curvature). The
+        :math:`L = \max(c_\ell \lambda_{\max}(\tilde X^\top S \tilde X / S) + \alpha,
+        c_\ell)`, with :math:`c_\ell` the loss curvature, :math:`\tilde X` the
+        weighted-centred data and :math:`c_\ell` alone the intercept's curvature
+        (the centred coordinates make the Hessian bound block diagonal). The
         eigenvalue comes from the Gram matrix when ``d`` is small, else from a
         few Lanczos steps on ``v -> X^T S X v`` (X is never squared densely).
         """
         if self._lipschitz is None:
-            lam = self._gram_lambda_max()
+            curvature = self.loss.curvature
+            L = curvature * self._gram_lambda_max() + self.penalty.curvature
             if self.fit_intercept:
-                lam = max(lam, 1.0)
-            self._lipschitz = self.loss.curvature * lam + self.penalty.curvature
+                L = max(L, curvature)
+            self._lipschitz = L
         return self._lipschitz
 
     def _gram_lambda_max(self):
@@ -287,10 +289,17 @@ class Objective:
             return out
 
         op = LinearOperator((d, d), matvec=matvec, dtype=np.float64)
-        v0 = np.ones(d)
-        lam = eigsh(op, k=1, which="LA", v0=v0, tol=1e-3, return_eigenvectors=False)
+        # A fixed pseudo-random start: deterministic (weighted and repeated data
+        # give the same L) and never in the null space, as ones(d) is for one-hot
+        # rows with an intercept.
+        v0 = np.random.default_rng(0).standard_normal(d)
+        try:
+            lam = eigsh(op, k=1, which="LA", v0=v0, tol=1e-3,
+                        return_eigenvectors=False)[0]  # fmt: skip
+        except ArpackError:  # a zero operator (one sample, constant rows)
+            lam = float(np.linalg.norm(matvec(v0)) / np.linalg.norm(v0))
         # Lanczos converges from below; the margin covers the loose tolerance.
-        return float(lam[0]) * (1.0 + 1e-2)
+        return float(lam) * (1.0 + 1e-2)
 
     def _centered_gram(self):
         G = self.weighted_gram(self.sw)
