@@ -105,6 +105,7 @@ class Monitor:
         self.rate_factor = 1.0
         self.decays_left = _PLATEAU_DECAYS
         self._last_print = -math.inf
+        self._last_printed = 0
 
     def check_finite(self, theta, value):
         limit = _DIVERGENCE_FACTOR * max(abs(self.reference_value), 1.0)
@@ -166,6 +167,7 @@ class Monitor:
         ):
             return
         self._last_print = now
+        self._last_printed = self.n_iter
         unit = "epoch" if self.stochastic else "iter"
         if self.stochastic:
             opt = ""
@@ -179,7 +181,7 @@ class Monitor:
         )
 
     def finish(self):
-        if self.verbose and self.loss_curve:
+        if self.verbose and self.loss_curve and self._last_printed != self.n_iter:
             self._print(self.loss_curve[-1], final=True)
 
 
@@ -294,7 +296,12 @@ def _run_full_batch(objective, rule, theta, monitor, ctx, max_iter):
         stalled = np.array_equal(new_theta, theta)
         theta = new_theta
         value, grad = objective.value_and_grad(theta)
-        if monitor.record(theta, value, grad) or stalled:
+        if monitor.record(theta, value, grad):
+            break
+        if stalled:
+            # an exact fixed point in floating point: more iterations cannot
+            # change anything, so the run has converged as far as it can
+            monitor.converged = True
             break
     return theta, state
 

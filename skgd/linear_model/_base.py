@@ -50,7 +50,8 @@ _COMMON_PARAMETERS_DOC = """
         or of the prox-gradient step for L1) falls below ``tol`` times its value
         at zero coefficients. Minibatches: stop when the epoch objective has not
         improved by ``tol`` (relative) for ``n_iter_no_change`` epochs.
-        ``tol=0`` runs exactly ``max_iter`` iterations.
+        ``tol=0`` runs ``max_iter`` iterations unless the iterate reaches an
+        exact fixed point (no floating-point change) first.
     fit_intercept : bool, default=True
         Fit an unpenalised intercept.
     batch_size : int or None, default=None
@@ -285,7 +286,7 @@ class GDModelMixin:
             f"{self.max_iter}), increase tol, standardize the features (e.g. "
             f"StandardScaler), or change learning_rate (now {learning_rate:.4g}).",
             ConvergenceWarning,
-            stacklevel=4,
+            stacklevel=6,  # the user's fit call, through _fit_context
         )
 
     def _decision(self, X):

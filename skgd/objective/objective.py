@@ -16,14 +16,16 @@ intercept the objective is written in *centred coordinates*,
 
 .. math::
 
-    x_i W + b = (x_i - \bar x) W + c, \qquad \bar x = \tfrac1S \textstyle\sum_i s_i x_i,
-    \quad c = b + \bar x W,
+    x_i W + b = (x_i - \bar x) W + \sigma c, \qquad
+    \bar x = \tfrac1S \textstyle\sum_i s_i x_i, \quad c = (b + \bar x W) / \sigma,
 
 a linear change of variables that leaves every value and minimiser unchanged
 but decouples the intercept from the coefficients (the weighted cross term
-:math:`\sum_i s_i (x_i - \bar x)` vanishes). Gradient methods then converge as
-fast on raw data as on centred data, and sparse ``X`` is never densified: the
-centring is an offset ``- \bar x W`` on the raw prediction, never a copy of X.
+:math:`\sum_i s_i (x_i - \bar x)` vanishes). The intercept's column has the
+scale :math:`\sigma` of the features (the root mean weighted variance), so its
+curvature matches theirs. Gradient methods then converge as fast on raw data as
+on centred data, and sparse ``X`` is never densified: the centring is an offset
+``- \bar x W`` on the raw prediction, never a copy of X.
 """
 
 import numpy as np
@@ -70,10 +72,17 @@ class Objective:
         # Normalised weights: every data-dependent quantity is weighted by s_i / S,
         # so integer weights and repeated rows give the same iterates.
         self.sw = self.sample_weight / self.sample_weight.sum()
+        self._row_norms = None
         if self.fit_intercept:
             self.x_mean = np.asarray(safe_sparse_dot(self.sw, X)).ravel()
+            d = max(self.n_features, 1)
+            spread = float(self.sw @ self.centered_row_norms()) / d
+            # zero spread (one sample, constant columns) is rounding noise here
+            noise = 1e-10 * (float(self.x_mean @ self.x_mean) / d + spread)
+            self.intercept_scale = float(np.sqrt(spread)) if spread > noise else 1.0
         else:
             self.x_mean = None
+            self.intercept_scale = 1.0
         self.shape = (self.n_features + self.fit_intercept, self.n_outputs)
         self.size = self.shape[0] * self.shape[1]
         self._lipschitz = None
@@ -92,7 +101,8 @@ class Objective:
         W = np.asarray(coef, dtype=self.dtype).reshape(self.n_outputs, -1).T
         M[: self.n_features] = W
         if self.fit_intercept:
-            M[self.n_features] = np.asarray(intercept).reshape(-1) + self.x_mean @ W
+            c = np.asarray(intercept).reshape(-1) + self.x_mean @ W
+            M[self.n_features] = c / self.intercept_scale
         return M.ravel()
 
     def unpack(self, theta):
@@ -104,6 +114,8 @@ class Objective:
         coefficients), so those shifts are removed.
         """
         W, c = self.split(theta)
+        if self.fit_intercept:
+            c = c * self.intercept_scale
         if self.n_outputs > 1:
             if self.fit_intercept:
                 c = c - c.mean()
@@ -120,7 +132,7 @@ class Objective:
         theta = np.zeros(self.size, dtype=self.dtype)
         if self.fit_intercept:
             _, c = self.split(theta)
-            c[:] = self.loss.null_raw(self.Y, self.sw)
+            c[:] = self.loss.null_raw(self.Y, self.sw) / self.intercept_scale
         return theta
 
     # -- zeroth and first order ---------------------------------------------------
@@ -135,12 +147,12 @@ class Objective:
         return self.X[rows], self.Y[rows], sw
 
     def raw_prediction(self, theta, X=None):
-        """:math:`X W + c - \\bar x W`, of shape (n, K)."""
+        """:math:`X W + \\sigma c - \\bar x W`, of shape (n, K)."""
         # a float64 W would make numpy upcast (copy) a float32 X: cast W instead
         W, c = self.split(np.asarray(theta, dtype=self.dtype))
         raw = np.asarray(safe_sparse_dot(self.X if X is None else X, W))
         if self.fit_intercept:
-            raw += c - self.x_mean @ W
+            raw += self.intercept_scale * c - self.x_mean @ W
         return raw
 
     def value(self, theta, rows=None):
@@ -177,7 +189,7 @@ class Objective:
         if self.fit_intercept:
             total = loss_grad.sum(axis=0)
             grad[: self.n_features] -= np.outer(self.x_mean, total)
-            grad[self.n_features] = total
+            grad[self.n_features] = self.intercept_scale * total
         self.penalty.add_gradient(W, grad[: self.n_features])
         return grad.ravel()
 
@@ -196,15 +208,15 @@ class Objective:
             if self.fit_intercept:
                 total = q.sum(axis=0)
                 out[: self.n_features] -= np.outer(self.x_mean, total)
-                out[self.n_features] = total
+                out[self.n_features] = self.intercept_scale * total
             out[: self.n_features] += self.penalty.curvature * VW
             return out.ravel()
 
         return product
 
     def weighted_gram(self, h):
-        r"""``Z^T diag(h) Z`` with ``Z = [X - 1 \bar x^T, 1]`` (no intercept column
-        without intercept), formed in row blocks: no copy of X."""
+        r"""``Z^T diag(h) Z`` with ``Z = [X - 1 \bar x^T, \sigma 1]`` (no intercept
+        column without intercept), formed in row blocks: no copy of X."""
         X, d = self.X, self.n_features
         if sp.issparse(X):
             G = np.asarray((X.T @ sp.diags(h) @ X).todense())
@@ -221,8 +233,9 @@ class Objective:
         m = self.x_mean
         full = np.empty((d + 1, d + 1))
         full[:d, :d] = G - np.outer(m, u) - np.outer(u, m) + hsum * np.outer(m, m)
-        full[:d, d] = full[d, :d] = u - hsum * m
-        full[d, d] = hsum
+        sigma = self.intercept_scale
+        full[:d, d] = full[d, :d] = sigma * (u - hsum * m)
+        full[d, d] = sigma * sigma * hsum
         return full
 
     def hessian(self, theta):
@@ -257,9 +270,9 @@ class Objective:
         r"""Upper bound on the Lipschitz constant of the smooth gradient.
 
         :math:`L = \max(c_\ell \lambda_{\max}(\tilde X^\top S \tilde X / S) + \alpha,
-        c_\ell)`, with :math:`c_\ell` the loss curvature, :math:`\tilde X` the
-        weighted-centred data and :math:`c_\ell` alone the intercept's curvature
-        (the centred coordinates make the Hessian bound block diagonal). The
+        c_\ell \sigma^2)`, with :math:`c_\ell` the loss curvature, :math:`\tilde X`
+        the weighted-centred data and :math:`c_\ell \sigma^2` the intercept's
+        curvature (the centred coordinates make the Hessian bound block diagonal). The
         eigenvalue comes from the Gram matrix when ``d`` is small, else from a
         few Lanczos steps on ``v -> X^T S X v`` (X is never squared densely).
         """
@@ -267,7 +280,7 @@ class Objective:
             curvature = self.loss.curvature
             L = curvature * self._gram_lambda_max() + self.penalty.curvature
             if self.fit_intercept:
-                L = max(L, curvature)
+                L = max(L, curvature * self.intercept_scale**2)
             self._lipschitz = L
         return self._lipschitz
 
@@ -307,26 +320,30 @@ class Objective:
             G = G[:-1, :-1]
         return G
 
+    def centered_row_norms(self):
+        """``|x_i - xbar|^2`` per row (``|x_i|^2`` without intercept), one pass, cached."""
+        if self._row_norms is None:
+            X = self.X
+            if sp.issparse(X):
+                sq = np.asarray(X.multiply(X).sum(axis=1)).ravel()
+            else:
+                sq = np.einsum("ij,ij->i", X, X)  # no n x d temporary
+            if self.fit_intercept:
+                sq = sq - 2 * np.asarray(X @ self.x_mean).ravel()
+                sq += self.x_mean @ self.x_mean
+            self._row_norms = np.maximum(sq, 0.0)
+        return self._row_norms
+
     def row_lipschitz(self):
-        """Lipschitz bound of a single sample's gradient: ``c_l max_i |x_i - xbar|^2 + alpha``.
+        """Lipschitz bound of one sample's gradient, ``c_l (max_i |x_i - xbar|^2 + sigma^2) + alpha``.
 
         The safe step for stochastic updates with tiny batches (as in SAG).
         """
-        X = self.X
-        if sp.issparse(X):
-            sq = np.asarray(X.multiply(X).sum(axis=1)).ravel()
-            if self.fit_intercept:
-                cross = np.asarray(X @ self.x_mean).ravel()
-                sq = sq - 2 * cross + self.x_mean @ self.x_mean
-        elif self.fit_intercept:
-            sq = np.einsum("ij,ij->i", X, X) - 2 * (X @ self.x_mean)
-            sq += self.x_mean @ self.x_mean
-        else:
-            sq = np.einsum("ij,ij->i", X, X)
         support = self.sample_weight > 0
-        return self.loss.curvature * (float(sq[support].max()) + self.fit_intercept) + (
-            self.penalty.curvature
-        )
+        largest = float(self.centered_row_norms()[support].max())
+        if self.fit_intercept:
+            largest += self.intercept_scale**2
+        return self.loss.curvature * largest + self.penalty.curvature
 
     # -- proximal operator and optimality --------------------------------------------
     def prox(self, theta, step):

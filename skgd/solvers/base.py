@@ -76,6 +76,11 @@ def get_solver(solver, params=None):
     For a string, the fields of the rule's dataclass are filled from ``params``
     (the estimator's parameters) where the names match.
     """
+    if isinstance(solver, type):
+        raise ValueError(
+            f"solver={solver.__name__} is a class; pass an instance, "
+            f"solver={solver.__name__}(), or a registered name."
+        )
     if not isinstance(solver, str):
         return solver
     try:

@@ -95,7 +95,20 @@ _SINGULAR_RCOND = 1e-10
 
 
 def _solve_dense(H, rhs):
-    """Newton step ``H^+ rhs``: Cholesky, or the minimum-norm solution if H is singular."""
+    """Newton step ``H^+ rhs``: Cholesky, or the minimum-norm solution if H is singular.
+
+    H is first equilibrated, ``D H D`` with ``D = diag(H)^(-1/2)``, so the
+    singularity test sees curvature relative to each coordinate's own scale:
+    rescaling a feature by 1e6 changes nothing (Newton's step is invariant to
+    it), while a truly null direction still shows as a tiny pivot.
+    """
+    diagonal = np.diag(H).copy()
+    diagonal[diagonal <= 0] = 1.0
+    D = 1.0 / np.sqrt(diagonal)
+    return D * _solve_equilibrated(H * np.outer(D, D), D * rhs)
+
+
+def _solve_equilibrated(H, rhs):
     try:
         factor, lower = scipy.linalg.cho_factor(H, check_finite=False)
         pivots = np.abs(np.diag(factor))

@@ -146,14 +146,26 @@ def loss_second_derivatives(case, raw):
     )
 
 
+def intercept_scale(X, sw):
+    """sigma: the root mean weighted variance of the features (the documented
+    scale of the intercept's column in centred coordinates)."""
+    X = X.toarray() if sp.issparse(X) else np.asarray(X)
+    w = sw / sw.sum()
+    xbar = w @ X
+    spread = float(w @ ((X - xbar) ** 2).sum(axis=1)) / X.shape[1]
+    noise = 1e-10 * (float(xbar @ xbar) / X.shape[1] + spread)
+    return np.sqrt(spread) if spread > noise else 1.0
+
+
 def sample_hessians(case, X, sw, theta, fit_intercept, K):
     """Per-sample Hessians kron(z_i z_i^T, l''_i) of the unweighted data term in the
-    flat theta ordering, with z_i = [x_i - xbar, 1] (just x_i without intercept)."""
+    flat theta ordering, with z_i = [x_i - xbar, sigma] (just x_i without
+    intercept)."""
     n, d = X.shape
     Z = X
     if fit_intercept:
         xbar = sw @ X / sw.sum()
-        Z = np.hstack([X - xbar, np.ones((n, 1))])
+        Z = np.hstack([X - xbar, np.full((n, 1), intercept_scale(X, sw))])
     raw = Z @ theta.reshape(-1, K)
     lam = loss_second_derivatives(case, raw)
     p = Z.shape[1]
@@ -172,10 +184,10 @@ def top_eigenvalue(H):
 
 
 def assert_squared_lipschitz_formula(obj, bound, rtol):
-    """Squared loss: the bound is max(lambda_max(Xc^T S Xc / S) + alpha, 1), as
-    documented (without intercept: lambda_max(X^T S X / S) + alpha).
+    """Squared loss: the bound is max(lambda_max(Xc^T S Xc / S) + alpha, sigma^2),
+    as documented (without intercept: lambda_max(X^T S X / S) + alpha).
 
-    The Hessian is constant, [[Xc^T S Xc / S + alpha, 0], [0, 1]] in centred
+    The Hessian is constant, [[Xc^T S Xc / S + alpha, 0], [0, sigma^2]] in centred
     coordinates, so the bound is its top eigenvalue exactly (up to the Lanczos
     margin on the d > 64 path).
     """
@@ -183,7 +195,8 @@ def assert_squared_lipschitz_formula(obj, bound, rtol):
     alpha = obj.penalty.curvature
     n_coef = obj.n_features * obj.n_outputs
     lam = top_eigenvalue(H[:n_coef, :n_coef]) - alpha
-    expected = max(lam + alpha, 1.0) if obj.fit_intercept else lam + alpha
+    sigma2 = obj.intercept_scale**2
+    expected = max(lam + alpha, sigma2) if obj.fit_intercept else lam + alpha
     assert expected <= bound * (1 + 1e-10)
     assert bound <= expected * (1 + rtol)
     assert bound <= top_eigenvalue(H) * (1 + rtol)
@@ -557,7 +570,8 @@ def test_pack_layout_and_unpack_roundtrip(
     coef, b = rng.normal(size=(K, d)), rng.normal(size=K)
     theta = obj.pack(coef, b)
 
-    # layout: W = coef.T rows first, then the centred intercept c = b + xbar W
+    # layout: W = coef.T rows first, then the centred, scaled intercept
+    # c = (b + xbar W) / sigma
     assert theta.shape == ((d + fit_intercept) * K,)
     M = theta.reshape(d + fit_intercept, K)
     np.testing.assert_array_equal(M[:d], coef.T)
@@ -565,7 +579,11 @@ def test_pack_layout_and_unpack_roundtrip(
     np.testing.assert_array_equal(W, coef.T)
     if fit_intercept:
         xbar = sw @ X / sw.sum()
-        np.testing.assert_allclose(M[d], b + xbar @ coef.T, rtol=1e-12, atol=1e-12)
+        sigma = intercept_scale(X, sw)
+        assert obj.intercept_scale == pytest.approx(sigma, rel=1e-10)
+        np.testing.assert_allclose(
+            M[d], (b + xbar @ coef.T) / sigma, rtol=1e-10, atol=1e-12
+        )
         np.testing.assert_array_equal(c, M[d])
     else:
         assert c is None
