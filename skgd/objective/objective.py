@@ -214,23 +214,35 @@ class Objective:
 
         return product
 
-    def weighted_gram(self, h):
+    def weighted_gram(self, h, features=None):
         r"""``Z^T diag(h) Z`` with ``Z = [X - 1 \bar x^T, \sigma 1]`` (no intercept
-        column without intercept), formed in row blocks: no copy of X."""
-        X, d = self.X, self.n_features
-        if sp.issparse(X):
+        column without intercept), formed in row blocks: no copy of X.
+
+        ``features`` restricts X to those columns (a working set).
+        """
+        m = self.x_mean
+        if features is not None and m is not None:
+            m = m[features]
+        if sp.issparse(self.X):
+            X = self.X if features is None else self.X[:, features]
             G = np.asarray((X.T @ sp.diags(h) @ X).todense())
+            u = np.asarray(X.T @ h).ravel()
         else:
-            G = np.zeros((d, d), dtype=np.float64)
-            step = max(1, _GRAM_BLOCK_BYTES // max(1, X.itemsize * d))
+            d = self.n_features if features is None else len(features)
+            G = np.zeros((d, d))
+            u = np.zeros(d)
+            step = max(1, _GRAM_BLOCK_BYTES // max(1, self.X.itemsize * d))
             for start in range(0, self.n_samples, step):
-                block = X[start : start + step]
-                G += block.T @ (h[start : start + step, None] * block)
+                block = self.X[start : start + step]
+                if features is not None:
+                    block = block[:, features]
+                weighted = h[start : start + step, None] * block
+                G += block.T @ weighted
+                u += weighted.sum(axis=0)
         if not self.fit_intercept:
             return G
-        u = np.asarray(safe_sparse_dot(h, X)).ravel()
+        d = G.shape[0]
         hsum = float(h.sum())
-        m = self.x_mean
         full = np.empty((d + 1, d + 1))
         full[:d, :d] = G - np.outer(m, u) - np.outer(u, m) + hsum * np.outer(m, m)
         sigma = self.intercept_scale
@@ -238,20 +250,35 @@ class Objective:
         full[d, d] = sigma * sigma * hsum
         return full
 
-    def hessian(self, theta):
-        """Dense Hessian of the smooth part, in the flat ``theta`` ordering."""
+    def hessian(self, theta, features=None):
+        """Dense Hessian of the smooth part, in the flat ``theta`` ordering.
+
+        With ``features``, only the rows of those features (and the intercept):
+        the Hessian restricted to ``self.flat_indices(features)``.
+        """
         raw = self.raw_prediction(theta)
-        K, p = self.n_outputs, self.shape[0]
+        K = self.n_outputs
+        p = (
+            self.n_features if features is None else len(features)
+        ) + self.fit_intercept
         H = np.zeros((p, K, p, K))
         for k, l, h in self.loss.hessian_blocks(self.Y, raw):
-            block = self.weighted_gram(h * self.sw)
+            block = self.weighted_gram(h * self.sw, features)
             H[:, k, :, l] = block
             H[:, l, :, k] = block.T
-        H = H.reshape(self.size, self.size)
+        H = H.reshape(p * K, p * K)
         if self.penalty.curvature:
-            idx = np.arange(self.n_features * K)
+            idx = np.arange((p - self.fit_intercept) * K)
             H[idx, idx] += self.penalty.curvature
         return H
+
+    def flat_indices(self, features):
+        """Positions in ``theta`` of the given features' coefficients and the intercept."""
+        K = self.n_outputs
+        rows = np.asarray(features, dtype=np.intp)
+        if self.fit_intercept:
+            rows = np.append(rows, self.n_features)
+        return (rows[:, None] * K + np.arange(K)).ravel()
 
     def invariant_directions(self):
         """Unit directions along which F is constant whatever the data.
