@@ -238,11 +238,14 @@ def run(
     """
     theta = (objective.initial_theta() if theta0 is None else theta0).copy()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        start = None
         if scale is None or reference_value is None:
             null = objective.initial_theta()
             ref_value, ref_grad = objective.value_and_grad(null)
             scale = objective.optimality(null, ref_grad)
             reference_value = ref_value
+            if theta0 is None:  # a fresh start is the null model: reuse it
+                start = (ref_value, ref_grad)
         # A floor keeps the relative test meaningful when the null model is
         # already optimal (its optimality is then rounding noise).
         scale = max(scale, np.sqrt(np.finfo(objective.dtype).eps))
@@ -269,7 +272,7 @@ def run(
             )
         else:
             theta, state = _run_full_batch(
-                objective, rule, theta, monitor, ctx, max_iter
+                objective, rule, theta, monitor, ctx, max_iter, start
             )
         monitor.finish()
     return FitResult(
@@ -284,9 +287,9 @@ def run(
     )
 
 
-def _run_full_batch(objective, rule, theta, monitor, ctx, max_iter):
+def _run_full_batch(objective, rule, theta, monitor, ctx, max_iter, start=None):
     state = rule.init(theta, objective)
-    value, grad = objective.value_and_grad(theta)
+    value, grad = start if start is not None else objective.value_and_grad(theta)
     monitor.check_finite(theta, value)
     for _ in range(max_iter):
         ctx.t += 1

@@ -73,6 +73,7 @@ class Objective:
         # so integer weights and repeated rows give the same iterates.
         self.sw = self.sample_weight / self.sample_weight.sum()
         self._row_norms = None
+        self._raw_cache = None
         if self.fit_intercept:
             self.x_mean = np.asarray(safe_sparse_dot(self.sw, X)).ravel()
             d = max(self.n_features, 1)
@@ -155,10 +156,22 @@ class Objective:
             raw += self.intercept_scale * c - self.x_mean @ W
         return raw
 
+    def _raw(self, theta, rows, X):
+        """Raw predictions; on full batches the last point's are reused, so a
+        line search's accepted point costs no second ``X @ W``."""
+        if rows is not None:
+            return self.raw_prediction(theta, X)
+        cached = self._raw_cache
+        if cached is not None and np.array_equal(cached[0], theta):
+            return cached[1]
+        raw = self.raw_prediction(theta)
+        self._raw_cache = (np.array(theta, copy=True), raw)
+        return raw
+
     def value(self, theta, rows=None):
         """Objective value :math:`F(\\theta)` (on a minibatch when ``rows`` is given)."""
         X, Y, sw = self._rows(rows)
-        raw = self.raw_prediction(theta, X)
+        raw = self._raw(theta, rows, X)
         W, _ = self.split(theta)
         return float(sw @ self.loss.value(Y, raw).sum(axis=1)) + self.penalty.value(W)
 
@@ -169,7 +182,7 @@ class Objective:
         :math:`\nabla_c F = 1^\top r`, with :math:`r_i = (s_i/S)\,\ell'(y_i, z_i)`.
         """
         X, Y, sw = self._rows(rows)
-        raw = self.raw_prediction(theta, X)
+        raw = self._raw(theta, rows, X)
         loss_value, loss_grad = self.loss.value_and_gradient(Y, raw)
         W, _ = self.split(theta)
         value = float(sw @ loss_value.sum(axis=1)) + self.penalty.value(W)
