@@ -240,18 +240,31 @@ class Objective:
             X = self.X if features is None else self.X[:, features]
             G = np.asarray((X.T @ sp.diags(h) @ X).todense())
             u = np.asarray(X.T @ h).ravel()
+        elif features is None and h.size and np.all(h == h[0]):
+            # uniform weights (squared loss, no sample_weight): one symmetric
+            # rank-k update on X itself, no copy at all
+            G = (self.X.T @ self.X) * float(h[0])
+            u = np.asarray(h @ self.X).ravel()
         else:
             d = self.n_features if features is None else len(features)
             G = np.zeros((d, d))
             u = np.zeros(d)
+            symmetric = bool(np.all(h >= 0))
+            root = np.sqrt(h) if symmetric else None
             step = max(1, _GRAM_BLOCK_BYTES // max(1, self.X.itemsize * d))
             for start in range(0, self.n_samples, step):
                 block = self.X[start : start + step]
                 if features is not None:
                     block = block[:, features]
-                weighted = h[start : start + step, None] * block
-                G += block.T @ weighted
-                u += weighted.sum(axis=0)
+                if symmetric:
+                    # B^T B is a symmetric rank-k update: half the flops of B^T C
+                    scaled = root[start : start + step, None] * block
+                    G += scaled.T @ scaled
+                    u += root[start : start + step] @ scaled
+                else:
+                    weighted = h[start : start + step, None] * block
+                    G += block.T @ weighted
+                    u += weighted.sum(axis=0)
         if not self.fit_intercept:
             return G
         d = G.shape[0]
