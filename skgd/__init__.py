@@ -1,5 +1,7 @@
 """skgd: scikit-learn linear models trained by a pluggable family of gradient solvers."""
 
+from .compare import compare
+from .diagnostics import check_gradient, lr_find
 from .exceptions import DivergenceError
 from .linear_model import GDLinearRegression, GDLogisticRegression, ProxLasso
 from .solvers import SOLVERS, UpdateRule, get_solver, register_solver
@@ -13,6 +15,9 @@ __all__ = [
     "GDLogisticRegression",
     "ProxLasso",
     "UpdateRule",
+    "check_gradient",
+    "compare",
     "get_solver",
+    "lr_find",
     "register_solver",
 ]
