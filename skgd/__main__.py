@@ -1,5 +1,8 @@
-"""``python -m skgd``: the demo of :mod:`skgd.demo`."""
+"""``python -m skgd``: the ``skgd`` command line (``skgd compare`` by default)."""
 
-from .demo import main
+import sys
 
-main()
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
