@@ -151,7 +151,11 @@ class Objective:
         """:math:`X W + \\sigma c - \\bar x W`, of shape (n, K)."""
         # a float64 W would make numpy upcast (copy) a float32 X: cast W instead
         W, c = self.split(np.asarray(theta, dtype=self.dtype))
-        raw = np.asarray(safe_sparse_dot(self.X if X is None else X, W))
+        X = self.X if X is None else X
+        if W.shape[1] == 1:  # matrix-vector products: BLAS gemv beats gemm here
+            raw = np.asarray(safe_sparse_dot(X, W[:, 0])).reshape(-1, 1)
+        else:
+            raw = np.asarray(safe_sparse_dot(X, W))
         if self.fit_intercept:
             raw += self.intercept_scale * c - self.x_mean @ W
         return raw
@@ -198,7 +202,10 @@ class Objective:
         loss_grad *= sw[:, None]
         W, _ = self.split(theta)
         grad = np.empty(self.shape, dtype=self.dtype)
-        grad[: self.n_features] = safe_sparse_dot(X.T, loss_grad)
+        if self.n_outputs == 1:
+            grad[: self.n_features, 0] = safe_sparse_dot(X.T, loss_grad[:, 0])
+        else:
+            grad[: self.n_features] = safe_sparse_dot(X.T, loss_grad)
         if self.fit_intercept:
             total = loss_grad.sum(axis=0)
             grad[: self.n_features] -= np.outer(self.x_mean, total)
