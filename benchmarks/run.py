@@ -322,7 +322,7 @@ def run_problem(problem, args):
     floor_start = floor_time(problem.X, args.repeat * 5)
     f_star = reference_optimum(problem)
     m = 10
-    budget = 1.0 if args.quick else 20.0
+    budget = args.budget or (1.0 if args.quick else 20.0)
     contenders = [(s, None) for s in FULL_BATCH] + list(STOCHASTIC)
     if problem.kind == "lasso":
         contenders = [c for c in contenders if c[0] != "adagrad"]
@@ -484,6 +484,12 @@ def main(argv=None):
     parser.add_argument("--json", metavar="PATH", help="write all rows as JSON")
     parser.add_argument("--repeat", type=int, default=3, help="timed repeats (median)")
     parser.add_argument("--problems", nargs="*", help="subset of problem names")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=None,
+        help="seconds one fit may take before a solver is given up",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.repeat = 1

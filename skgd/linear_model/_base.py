@@ -50,8 +50,8 @@ _COMMON_PARAMETERS_DOC = """
         or of the prox-gradient step for L1) falls below ``tol`` times its value
         at zero coefficients. Minibatches: stop when the epoch objective has not
         improved by ``tol`` (relative) for ``n_iter_no_change`` epochs.
-        ``tol=0`` runs ``max_iter`` iterations unless the iterate reaches an
-        exact fixed point (no floating-point change) first.
+        ``tol=0`` is a fixed budget: ``max_iter`` iterations (fewer only if the
+        iterate reaches an exact floating-point fixed point), no ConvergenceWarning.
     fit_intercept : bool, default=True
         Fit an unpenalised intercept.
     batch_size : int or None, default=None
@@ -257,7 +257,7 @@ class GDModelMixin:
         self.n_iter_ = result.n_iter
         self.loss_curve_ = list(result.loss_curve)
         self.learning_rate_ = learning_rate
-        if not result.converged:
+        if not result.converged and self.tol > 0:  # tol=0 asks for a fixed budget
             self._warn_not_converged(result, learning_rate, stochastic)
         return self
 

@@ -320,12 +320,12 @@ def test_convergence_warning_as_error_rolls_the_fit_back(fitted):
     estimator, X, y = fitted
     before = _snapshot(estimator)
     X_new, y_new = _data(type(estimator), n_samples=40, n_features=4, seed=3)
-    estimator.set_params(max_iter=1, tol=0.0)
+    estimator.set_params(max_iter=1, tol=1e-12)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         with pytest.raises(ConvergenceWarning):
             estimator.fit(X_new, y_new)
-    before.update(max_iter=1, tol=0.0)
+    before.update(max_iter=1, tol=1e-12)
     _assert_state_is(estimator, before)
 
 
