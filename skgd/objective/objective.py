@@ -36,7 +36,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 
 # Row blocks of about this many bytes when a weighted Gram matrix is formed,
 # so that forming it never allocates a second copy of X.
-_GRAM_BLOCK_BYTES = 1 << 23
+_GRAM_BLOCK_BYTES = 1 << 21
 
 
 class Objective:
