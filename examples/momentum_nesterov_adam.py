@@ -23,7 +23,7 @@ Writes momentum_nesterov_adam_paths.png and momentum_nesterov_adam.png
 import numpy as np
 
 from skgd import compare
-from skgd.compare import make_synthetic
+from skgd.comparison import make_synthetic
 
 # -- part 1: the notes' update rules in 2-D ------------------------------------------------
 angle = np.pi / 6

@@ -1,5 +1,8 @@
 """skgd: scikit-learn linear models trained by a pluggable family of gradient solvers."""
 
+# .compare (the old module, an alias of .comparison) first, then the function
+# over it: ``skgd.compare`` is the function, ``from skgd.compare import ...``
+# still works.
 from .compare import compare
 from .diagnostics import check_gradient, lr_find
 from .exceptions import DivergenceError

@@ -10,7 +10,7 @@ import os
 import sys
 
 from . import __version__
-from .compare import (
+from .comparison import (
     BUNDLED_DATASETS,
     DEFAULT_DATASET,
     PROBLEMS,

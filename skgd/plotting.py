@@ -60,7 +60,7 @@ def plot_comparison(results, filename=None, axes=None):
     at the first iteration. scikit-learn's default solver is marked on the
     time panel at its final suboptimality and fit time.
     """
-    from .compare import SUBOPTIMALITY_FLOOR, all_solvers
+    from .comparison import SUBOPTIMALITY_FLOOR, all_solvers
 
     palette = {name: i for i, name in enumerate(all_solvers())}
 

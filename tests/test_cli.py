@@ -13,7 +13,7 @@ from importlib.metadata import entry_points
 import pytest
 
 from skgd.cli import main
-from skgd.compare import all_solvers, compare
+from skgd.comparison import all_solvers, compare
 
 FAST = ["--solvers", "gd", "newton"]
 

@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from sklearn.preprocessing import StandardScaler
 
 from skgd import GDLinearRegression, GDLogisticRegression, ProxLasso, compare
-from skgd.compare import (
+from skgd.comparison import (
     DEFAULT_DATASET,
     PROBLEMS,
     ComparisonResult,

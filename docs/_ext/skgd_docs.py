@@ -18,7 +18,7 @@ from docutils.parsers.rst import Directive
 from docutils.statemachine import StringList
 
 from skgd import compare
-from skgd.compare import PROBLEMS
+from skgd.comparison import PROBLEMS
 
 
 @functools.cache

@@ -1,0 +1,74 @@
+r"""The comparison workflow: every solver on one objective, against a reference optimum.
+
+:func:`compare` fits one estimator with each solver on the same (standardized)
+data, the same objective and the same stopping rule, computes a reference
+optimum with a direct or second-order method at a much tighter tolerance, and
+returns a :class:`ComparisonResult`: one record per solver (final objective,
+relative suboptimality, coefficient distance, iterations, wall time), the
+reference and scikit-learn's default solver as extra rows, and each solver's
+convergence curve. ``skgd compare`` (:mod:`skgd.cli`) only formats it.
+
+What makes the comparison fair:
+
+* **same objective and data**: every solver fits a clone of one estimator
+  (only ``solver`` changes) on the same array, standardized once beforehand;
+* **same stopping rule**: the estimator's ``tol`` and ``max_iter`` for all (or,
+  with ``budget=N``, exactly N iterations each and ``tol=0``);
+* **a tighter reference**: least squares by ``np.linalg.lstsq`` (ridge by
+  ``Ridge(solver="svd")``), logistic regression by scikit-learn's Newton
+  solver at ``tol=1e-12``, the lasso by coordinate descent at ``tol=1e-15``;
+  its optimality (the same measure the solvers stop on) is reported;
+* **honest times**: the wall time of the whole ``fit`` call (input
+  validation, the Lipschitz constant, every iteration), after one untimed
+  warm-up fit per solver, with a fixed number of BLAS threads for everyone.
+"""
+
+from .datasets import BUNDLED_DATASETS, SYNTHETIC, Dataset, load_dataset, make_synthetic
+from .problems import (
+    DEFAULT_ALPHA,
+    DEFAULT_DATASET,
+    ESTIMATORS,
+    PROBLEMS,
+    SOLVER_ORDER,
+    SUBOPTIMALITY_FLOOR,
+    all_solvers,
+    check_solvers,
+    check_target,
+)
+from .report import (
+    REPORT_WIDTH,
+    TABLE_COLUMNS,
+    format_report,
+    format_table,
+    records_to_csv,
+    results_to_json,
+)
+from .result import SORT_KEYS, ComparisonResult, Run
+from .runner import compare
+
+__all__ = [
+    "BUNDLED_DATASETS",
+    "DEFAULT_ALPHA",
+    "DEFAULT_DATASET",
+    "ESTIMATORS",
+    "PROBLEMS",
+    "REPORT_WIDTH",
+    "SOLVER_ORDER",
+    "SORT_KEYS",
+    "SUBOPTIMALITY_FLOOR",
+    "SYNTHETIC",
+    "TABLE_COLUMNS",
+    "ComparisonResult",
+    "Dataset",
+    "Run",
+    "all_solvers",
+    "check_solvers",
+    "check_target",
+    "compare",
+    "format_report",
+    "format_table",
+    "load_dataset",
+    "make_synthetic",
+    "records_to_csv",
+    "results_to_json",
+]
