@@ -319,6 +319,13 @@ def reference_optimum(problem):
     return f_star
 
 
+def _row(problem, library, solver, result, per_iteration=None, peak_memory=None):
+    seconds, gap, n_iter, tol = result
+    return dict(problem=problem.name, library=library, solver=solver,
+                per_iteration=per_iteration, seconds=seconds, gap=gap,
+                n_iter=int(n_iter), tol=tol, peak_memory=peak_memory)  # fmt: skip
+
+
 def run_problem(problem, args):
     rows = []
     floor_start = floor_time(problem.X, args.repeat * 5)
@@ -341,19 +348,7 @@ def run_problem(problem, args):
             problem.X,
             problem.y,
         )
-        rows.append(
-            dict(
-                problem=problem.name,
-                library="skgd",
-                solver=label,
-                per_iteration=per_iter,
-                seconds=result[0],
-                gap=result[1],
-                n_iter=int(result[2]),
-                tol=result[3],
-                peak_memory=memory,
-            )
-        )
+        rows.append(_row(problem, "skgd", label, result, per_iter, memory))
     for name, factory in problem.sklearn_models():
         if factory is None:  # LinearRegression: exact, no tol
             seconds, est = timed_fit(
@@ -368,19 +363,7 @@ def run_problem(problem, args):
             result = (seconds if gap <= TARGET else None, gap, 1, None)
         else:
             result = time_to_target(factory, problem, f_star, args.repeat, budget)
-        rows.append(
-            dict(
-                problem=problem.name,
-                library="sklearn",
-                solver=name,
-                per_iteration=None,
-                seconds=result[0],
-                gap=result[1],
-                n_iter=int(result[2]),
-                tol=result[3],
-                peak_memory=None,
-            )
-        )
+        rows.append(_row(problem, "sklearn", name, result))
     floor_end = floor_time(problem.X, args.repeat * 5)
     floor = min(floor_start, floor_end)
     best_sklearn = min((r["seconds"] for r in rows if r["library"] == "sklearn"
