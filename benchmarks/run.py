@@ -42,14 +42,7 @@ from sklearn import linear_model as sklm
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import skgd
-from skgd.objective import (
-    L1Penalty,
-    L2Penalty,
-    LogisticLoss,
-    MultinomialLoss,
-    Objective,
-    SquaredLoss,
-)
+from skgd.diagnostics import objective_for
 
 TARGET = 1e-6
 TOLERANCES = [10.0**-k for k in range(2, 15)]
@@ -72,26 +65,12 @@ class Problem:
 
     def objective(self):
         """The skgd objective on this data (for F at any coefficients)."""
-        X, y = self.X, self.y
-        if self.kind == "logistic":
-            classes, encoded = np.unique(y, return_inverse=True)
-            if classes.size == 2:
-                loss, Y = LogisticLoss(), (encoded == 1).reshape(-1, 1)
-            else:
-                loss, Y = MultinomialLoss(), np.eye(classes.size)[encoded]
-        else:
-            loss, Y = SquaredLoss(), y.reshape(-1, 1)
-        penalty = (
-            L1Penalty(self.alpha) if self.kind == "lasso" else L2Penalty(self.alpha)
-        )
-        return Objective(X, Y.astype(X.dtype), loss, penalty,
-                         np.ones(self.n, dtype=X.dtype), self.fit_intercept)  # fmt: skip
+        return objective_for(self.skgd("gd"), self.X, self.y)
 
     def value(self, coef, intercept):
         obj = self.objective()
-        coef = np.atleast_2d(coef)
-        theta = obj.pack(coef, np.atleast_1d(np.asarray(intercept, dtype=float)))
-        return obj.value(theta.astype(np.float64) if obj.dtype == np.float64 else theta)
+        intercept = np.atleast_1d(np.asarray(intercept, dtype=float))
+        return obj.value(obj.pack(np.atleast_2d(coef), intercept))
 
     def skgd(self, solver, **params):
         return self.estimator(solver=solver, alpha=self.alpha,

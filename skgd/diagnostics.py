@@ -24,25 +24,18 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_X_y
 
 from .fit_loop import StepContext
-from .linear_model import GDLinearRegression, GDLogisticRegression, ProxLasso
-from .objective import (
-    L1Penalty,
-    L2Penalty,
-    LogisticLoss,
-    MultinomialLoss,
-    Objective,
-    SquaredLoss,
-)
+from .linear_model import GDLinearRegression, GDLogisticRegression
+from .linear_model._base import DEFAULT_SGD_BATCH_SIZE
+from .objective import Objective
 from .solvers import get_solver
 
 __all__ = ["LRFinderResult", "check_gradient", "lr_find", "objective_for"]
 
 # Minibatch size of ``sgd`` when the estimator's ``batch_size`` is None (as in fit).
-_SGD_BATCH_SIZE = 32
+_SGD_BATCH_SIZE = DEFAULT_SGD_BATCH_SIZE
 
 
 # -- the objective an estimator minimises ----------------------------------------------
@@ -70,7 +63,7 @@ def objective_for(estimator, X, y, sample_weight=None):
         X,
         y,
         accept_sparse=["csr", "csc"],
-        dtype=np.float64,
+        dtype=[np.float64, np.float32],  # as fit: float32 stays float32
         y_numeric=not isinstance(estimator, GDLogisticRegression),
     )
     n = X.shape[0]
@@ -79,27 +72,17 @@ def objective_for(estimator, X, y, sample_weight=None):
     sample_weight = np.asarray(sample_weight, dtype=np.float64)
     if sample_weight.shape != (n,) or np.any(sample_weight < 0):
         raise ValueError("sample_weight must be non-negative, of shape (n_samples,).")
-    alpha = float(estimator.alpha)
-    if isinstance(estimator, ProxLasso):
-        loss, Y, penalty = SquaredLoss(), y.reshape(-1, 1), L1Penalty(alpha)
-    elif isinstance(estimator, GDLinearRegression):
-        loss, Y, penalty = SquaredLoss(), y.reshape(-1, 1), L2Penalty(alpha)
-    elif isinstance(estimator, GDLogisticRegression):
-        check_classification_targets(y)
-        classes, encoded = np.unique(y, return_inverse=True)
-        if classes.size < 2:
-            raise ValueError("logistic regression needs at least 2 classes in y.")
-        if classes.size == 2:
-            loss, Y = LogisticLoss(), (encoded == 1).reshape(-1, 1).astype(float)
-        else:
-            loss, Y = MultinomialLoss(), np.eye(classes.size)[encoded]
-        penalty = L2Penalty(alpha)
-    else:
+    if not hasattr(estimator, "_make_loss_and_target"):
         raise TypeError(
             "expected a GDLinearRegression, GDLogisticRegression or ProxLasso, "
             f"got {type(estimator).__name__}."
         )
-    return Objective(X, Y, loss, penalty, sample_weight, estimator.fit_intercept)
+    # the estimator's own hooks: the same loss, target encoding and penalty as fit
+    loss, Y, _ = estimator._make_loss_and_target(y, sample_weight)
+    penalty = estimator._make_penalty()
+    return Objective(
+        X, Y.astype(X.dtype), loss, penalty, sample_weight, estimator.fit_intercept
+    )
 
 
 # -- gradient check --------------------------------------------------------------------
