@@ -26,7 +26,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_X_y
 
-from .fit_loop import StepContext
+from .fit_loop import StepContext, _batches
 from .linear_model import GDLinearRegression, GDLogisticRegression
 from .linear_model._base import DEFAULT_SGD_BATCH_SIZE
 from .objective import Objective
@@ -80,9 +80,7 @@ def objective_for(estimator, X, y, sample_weight=None):
     # the estimator's own hooks: the same loss, target encoding and penalty as fit
     loss, Y, _ = estimator._make_loss_and_target(y, sample_weight)
     penalty = estimator._make_penalty()
-    return Objective(
-        X, Y.astype(X.dtype), loss, penalty, sample_weight, estimator.fit_intercept
-    )
+    return Objective(X, Y, loss, penalty, sample_weight, estimator.fit_intercept)
 
 
 # -- gradient check --------------------------------------------------------------------
@@ -254,11 +252,9 @@ class LRFinderResult:
         return plot_lr_find(self, ax=ax, filename=filename)
 
 
-def _batches_forever(n_samples, batch_size, rng):
+def _batches_forever(support, batch_size, rng):
     while True:
-        order = rng.permutation(n_samples)
-        for start in range(0, n_samples, batch_size):
-            yield order[start : start + batch_size]
+        yield from _batches(support, batch_size, rng)
 
 
 def lr_find(
@@ -339,19 +335,17 @@ def lr_find(
     name = (
         estimator.solver if isinstance(estimator.solver, str) else type(rule).__name__
     )
-    if hasattr(rule, "minimize") or getattr(rule, "full_batch_only", False):
+    if rule.whole_algorithm or rule.full_batch_only:
         raise ValueError(
             f"solver {name!r} chooses its own step lengths (line search); the "
             "learning-rate range test applies to first-order solvers."
         )
     n = objective.n_samples
     batch_size = batch_size or estimator.batch_size
-    stochastic = bool(getattr(rule, "stochastic", False)) or (
-        batch_size is not None and batch_size < n
-    )
+    stochastic = rule.stochastic or (batch_size is not None and batch_size < n)
     batch_size = min(batch_size or _SGD_BATCH_SIZE, n)
     rng = check_random_state(random_state)
-    batches = _batches_forever(n, batch_size, rng)
+    batches = _batches_forever(objective.weighted_rows, batch_size, rng)
 
     rates = np.geomspace(min_lr, max_lr, num_steps)
     theta = objective.initial_theta()
@@ -362,14 +356,13 @@ def lr_find(
     average, best, diverged = 0.0, math.inf, False
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for k, rate in enumerate(rates):
-            ctx.t += 1
-            ctx.learning_rate = ctx.base_learning_rate = float(rate)
+            ctx.learning_rate = float(rate)
             if stochastic:
                 ctx.rows = next(batches)
                 value, grad = None, objective.gradient(theta, ctx.rows)
             else:
                 value, grad = objective.value_and_grad(theta)
-            theta, state = rule.step(theta, value, grad, state, ctx)
+            theta, state = rule.step(theta.copy(), value, grad, state, ctx)
             ctx.rows = None
             loss = objective.value(theta) if np.all(np.isfinite(theta)) else math.inf
             average = smoothing * average + (1 - smoothing) * loss

@@ -1,14 +1,38 @@
-"""One fit loop for every solver: batches, steps, history, stopping, divergence.
+r"""One fit loop for every solver: batches, steps, schedule, stopping, divergence.
 
 Every solver gets the same bookkeeping through :class:`Monitor`, whether it is
 an :class:`~skgd.solvers.base.UpdateRule` stepped by :func:`run` or a whole
 algorithm (``rule.minimize``) that reports its iterations to the monitor.
+
+Stopping
+--------
+*Full batch*: the ``"adaptive"`` schedule divides the step by 5 when the
+objective has not reached a new minimum (beyond rounding) for
+``n_iter_no_change`` iterations while visibly rising in that window (a cycle:
+Adam or RMSProp at a constant rate, a step that is too long). The run has
+converged when the scale-invariant optimality
+:math:`M(\theta)` (:meth:`skgd.objective.Objective.optimality`) falls to
+:math:`\max(\mathrm{tol}\cdot M(\theta_0), \text{rounding level})`, with
+:math:`\theta_0` the null model. Rescaling or shifting one column of X changes
+neither side, so one raw column cannot make the test pass early.
+
+*Minibatches*: an epoch "improves" when the full-data objective falls below
+``best - tol * |best|``. After ``n_iter_no_change`` epochs without improvement
+the ``"adaptive"`` schedule divides the step by 5 (at most three times); at the
+next plateau (or at the first with ``schedule="constant"``) the run ends and the
+distance to the minimum is estimated once on the full data,
+:math:`\hat\Delta = \tfrac12 g^\top H^{-1} g` (the Newton decrement,
+:meth:`skgd.objective.Objective.suboptimality_estimate`): the run has
+converged only if :math:`\hat\Delta \le \sqrt{\mathrm{tol}}\,\lvert F(\theta)\rvert`
+(minibatch noise makes the full-batch bar unreachable), otherwise it *stalled*.
+
+``tol=0`` is a fixed budget: ``max_iter`` iterations, no plateau handling.
 """
 
 import math
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,40 +42,82 @@ from .exceptions import DivergenceError
 # declared divergent: far above what a converging solver (even a noisy
 # stochastic one) reaches, far below overflow.
 _DIVERGENCE_FACTOR = 1e4
-# Minibatch runs divide the step by this factor when the epoch objective stops
-# improving, at most this many times, before they stop (as scikit-learn's MLP
-# with learning_rate="adaptive"): the noise floor of SGD shrinks with the step.
+# The "adaptive" schedule divides the step by this factor when the objective
+# stops improving (as scikit-learn's MLP and SGD with learning_rate="adaptive").
 _PLATEAU_DECAY = 5.0
-_PLATEAU_DECAYS = 3
+# Minibatch runs decay at most this many times before they end at a plateau;
+# full-batch runs decay as often as needed (their stop is the optimality test).
+_MINIBATCH_DECAYS = 3
 # Verbose output prints at most one line per this many seconds (plus the first
 # ten iterations and the last one).
 _VERBOSE_INTERVAL = 0.5
 
+SCHEDULES = ("constant", "adaptive")
+
 
 @dataclass
 class FitResult:
-    """What a run returns: the final iterate and its history."""
+    """What a run returns.
+
+    Attributes
+    ----------
+    theta : ndarray
+        The final iterate.
+    n_iter : int
+        Iterations (full batch) or epochs (minibatches).
+    loss_curve : list of float
+        Full-data objective after each iteration / epoch.
+    learning_rates : list of float
+        The step size used in each iteration / epoch (after the schedule).
+    status : str
+        ``"converged"``, ``"max_iter"`` (the budget ran out first), ``"stalled"``
+        (no progress possible: an exact fixed point that is not optimal, a
+        minibatch plateau that is not an optimum, a failed line search) or
+        ``"budget"`` (``tol=0``: a fixed number of iterations was asked for).
+    optimality, threshold, null_optimality : float
+        :math:`M(\theta)` at the end, the bar it had to pass, and
+        :math:`M(\theta_0)` of the null model.
+    reason : str
+        Why a run stalled (empty otherwise).
+    """
 
     theta: np.ndarray
     n_iter: int
     loss_curve: list
-    converged: bool
+    learning_rates: list
+    status: str
     optimality: float
     threshold: float
-    state: dict = field(default_factory=dict)
-    n_steps: int = 0
+    null_optimality: float
+    start_value: float
+    reason: str = ""
+    stochastic: bool = False
+    n_decays: int = 0
+
+    @property
+    def converged(self):
+        return self.status == "converged"
 
 
 class StepContext:
-    """What an update rule may read or call during one step."""
+    """What an update rule may read or call during one step.
+
+    Attributes
+    ----------
+    objective : Objective
+    learning_rate : float
+        The step size of this step (the base rate times the schedule's factor).
+    stochastic : bool
+        Whether the run is on minibatches.
+    rows : ndarray or None
+        The current minibatch's rows (None on full batches).
+    """
 
     def __init__(self, objective, learning_rate, stochastic):
         self.objective = objective
-        self.base_learning_rate = learning_rate
         self.learning_rate = learning_rate
         self.stochastic = stochastic
         self.rows = None
-        self.t = 0
 
     def gradient(self, point):
         """Gradient at ``point`` on the current batch (full data if none)."""
@@ -59,104 +125,165 @@ class StepContext:
 
 
 class Monitor:
-    """Per-iteration bookkeeping shared by every solver.
-
-    ``record`` appends the objective to the history, checks for divergence,
-    prints progress and decides whether to stop:
-
-    * full batch: stop when ``optimality(theta) <= tol * scale``, ``scale`` the
-      optimality of the null model (zero coefficients), so the test is relative
-      and invariant to the scale of X and y;
-    * minibatches: when the epoch objective has not decreased by more than
-      ``tol * |best|`` for ``n_iter_no_change`` consecutive epochs, divide the
-      step by 5; stop at the fourth such plateau.
-    """
+    """Per-iteration bookkeeping shared by every solver: history, divergence,
+    schedule, stopping and verbose output (see the module docstring)."""
 
     def __init__(
         self,
         objective,
         *,
         tol,
-        scale,
-        reference_value,
+        null_value,
+        null_optimality,
         stochastic,
+        learning_rate,
+        learning_rate_is_auto=False,
+        schedule="constant",
         n_iter_no_change=10,
         verbose=0,
-        callback=None,
         solver_name="",
-        learning_rate=None,
     ):
         self.objective = objective
         self.tol = tol
-        self.threshold = tol * scale
-        self.reference_value = reference_value
+        self.null_value = null_value
+        self.null_optimality = null_optimality
+        self.threshold = objective.stopping_threshold(tol, null_optimality)
         self.stochastic = stochastic
+        self.base_learning_rate = learning_rate
+        self.learning_rate_is_auto = learning_rate_is_auto
+        self.schedule = schedule
         self.n_iter_no_change = n_iter_no_change
         self.verbose = verbose
-        self.callback = callback
         self.solver_name = solver_name
-        self.learning_rate = learning_rate
         self.loss_curve = []
+        self.learning_rates = []
         self.n_iter = 0
-        self.converged = False
+        self.status = "max_iter" if tol > 0 else "budget"
+        self.reason = ""
         self.optimality = math.inf
         self.best = math.inf
         self.no_improvement = 0
         self.rate_factor = 1.0
-        self.decays_left = _PLATEAU_DECAYS
+        self.n_decays = 0
         self._last_print = -math.inf
         self._last_printed = 0
 
+    @property
+    def learning_rate(self):
+        """The current step size: the base rate times the schedule's factor."""
+        return self.base_learning_rate * self.rate_factor
+
     def check_finite(self, theta, value):
-        limit = _DIVERGENCE_FACTOR * max(abs(self.reference_value), 1.0)
+        limit = _DIVERGENCE_FACTOR * max(abs(self.null_value), 1.0)
         if np.isfinite(value) and value <= limit and np.all(np.isfinite(theta)):
             return
         raise DivergenceError(self._divergence_message(value))
 
     def _divergence_message(self, value):
         lr = self.learning_rate
-        lr_text = f"learning_rate={lr:.4g}" if lr is not None else "its step size"
-        start = f"{self.reference_value:.4g}"
-        smaller = f" such as {lr / 10:.3g}" if lr is not None else ""
         try:
-            safe = (
-                f"; 1/L = {1.0 / self.objective.lipschitz():.3g} is safe for this data"
-            )
+            safe = f"{1.0 / self.objective.lipschitz():.3g}"
         except Exception:  # the suggestion is a courtesy; never mask the real error
-            safe = ""
+            safe = "1/L"
+        if self.learning_rate_is_auto:
+            advice = (
+                f"learning_rate='auto' chose this step; pass a smaller "
+                f"learning_rate, such as {lr / 10:.3g}"
+            )
+        else:
+            advice = (
+                f"Pass a smaller learning_rate, such as {lr / 10:.3g}, or "
+                f"learning_rate='auto' (for gd, 1/L = {safe} is safe on this data)"
+            )
         return (
             f"Solver {self.solver_name!r} diverged at iteration {self.n_iter + 1}: "
-            f"the objective went from {start} to {value:.4g} with {lr_text}. "
-            f"Use a smaller learning_rate{smaller}, or learning_rate='auto'{safe}."
+            f"the objective went from {self.null_value:.4g} to {value:.4g} with "
+            f"learning_rate={lr:.4g}. {advice}."
         )
 
+    def _improved(self, value):
+        """Minibatches: the epoch objective fell by more than tol (relative; it is
+        noisy). Full batch: it fell below the best so far by more than rounding."""
+        if self.stochastic:
+            return value < self.best - self.tol * abs(self.best)
+        return value < self.best - self._rounding(self.best)
+
+    def _rounding(self, value):
+        return 16 * np.finfo(self.objective.dtype).eps * abs(value)
+
     def record(self, theta, value, grad=None):
-        """Log one iteration; return True when the run should stop."""
+        """Log one iteration (its iterate, full-data objective and, on full batches,
+        gradient); return True when the run should stop."""
         self.check_finite(theta, value)
         self.n_iter += 1
         self.loss_curve.append(value)
-        if self.stochastic:
-            if value > self.best - self.tol * max(abs(self.best), 1e-300):
-                self.no_improvement += 1
-            else:
-                self.no_improvement = 0
-            self.best = min(self.best, value)
-            plateau = self.tol > 0 and self.no_improvement >= self.n_iter_no_change
-            if plateau and self.decays_left:
-                self.decays_left -= 1
-                self.rate_factor /= _PLATEAU_DECAY
-                self.no_improvement = 0
-                plateau = False
-            stop = plateau
-        else:
+        self.learning_rates.append(self.learning_rate)
+        stop = False
+        if not self.stochastic:
             self.optimality = self.objective.optimality(theta, grad)
-            stop = self.optimality <= self.threshold
-        self.converged = stop
+            if self.tol > 0 and self.optimality <= self.threshold:
+                self.status = "converged"
+                stop = True
+        if not stop and self.tol > 0:
+            if self._improved(value):
+                self.no_improvement = 0
+            else:
+                self.no_improvement += 1
+            self.best = min(self.best, value)
+            if self.no_improvement >= self.n_iter_no_change:
+                self.no_improvement = 0
+                stop = self._plateau(theta)
         if self.verbose:
             self._print(value)
-        if self.callback is not None and self.callback(self.n_iter, theta, value):
-            stop = True
         return stop
+
+    def _plateau(self, theta):
+        """The objective stopped improving: decay the step, or end a minibatch run."""
+        if self.stochastic:
+            can_decay = self.n_decays < _MINIBATCH_DECAYS
+        else:
+            # a full-batch plateau is a cycle (Adam, RMSProp, too long a step)
+            # only if the objective visibly rose in it; flat to rounding, it is
+            # slow progress that the optimality test still follows
+            window = self.loss_curve[-self.n_iter_no_change :]
+            can_decay = max(window) > self.best + self._rounding(self.best)
+        can_decay = can_decay and self.schedule == "adaptive"
+        if can_decay:
+            self.n_decays += 1
+            self.rate_factor /= _PLATEAU_DECAY
+            # progress is judged afresh from here: the best value may date from
+            # before a long excursion, which the smaller step need not undo first
+            self.best = math.inf
+            return False
+        if not self.stochastic:
+            return False  # a constant step keeps going: max_iter decides
+        # a minibatch plateau: measure the full-data suboptimality once
+        value, grad = self.objective.value_and_grad(theta)
+        self.optimality = self.objective.optimality(theta, grad)
+        gap = self.objective.suboptimality_estimate(theta, grad)
+        bar = math.sqrt(self.tol) * max(abs(value), self.tol * abs(self.null_value))
+        if gap <= bar or self.optimality <= self.threshold:
+            self.status = "converged"
+        else:
+            self.status = "stalled"
+            self.reason = (
+                f"the epoch objective stopped improving by tol={self.tol:g} for "
+                f"{self.n_iter_no_change} epochs (n_iter_no_change)"
+                + (f" after {self.n_decays} step decays" if self.n_decays else "")
+                + f", but the objective is still about {gap / abs(value):.2g} "
+                f"(relative) above its minimum, more than sqrt(tol) = "
+                f"{math.sqrt(self.tol):.2g}"
+            )
+        return True
+
+    def stalled(self, reason):
+        """End the run: no further progress is possible (an exact fixed point, a
+        failed line search); it has converged only if the test passes."""
+        if self.tol > 0 and self.optimality <= self.threshold:
+            self.status = "converged"
+        elif self.tol > 0:
+            self.status = "stalled"
+            self.reason = reason
 
     def _print(self, value, final=False):
         now = time.perf_counter()
@@ -169,13 +296,10 @@ class Monitor:
         self._last_print = now
         self._last_printed = self.n_iter
         unit = "epoch" if self.stochastic else "iter"
-        if self.stochastic:
-            opt = ""
-        else:  # the max-norm of the gradient (of the prox-gradient step for L1)
-            label = "grad_norm" if self.objective.penalty.smooth else "prox_grad_norm"
-            opt = f"  {label} {self.optimality:.3e}"
+        opt = "" if self.stochastic else f"  optimality {self.optimality:.3e}"
         print(
-            f"[{self.solver_name}] {unit} {self.n_iter:5d}  objective {value:.8e}{opt}",
+            f"[{self.solver_name}] {unit} {self.n_iter:5d}  objective {value:.8e}"
+            f"{opt}  lr {self.learning_rate:.3g}",
             file=sys.stdout,
             flush=True,
         )
@@ -185,9 +309,9 @@ class Monitor:
             self._print(self.loss_curve[-1], final=True)
 
 
-def _batches(n_samples, batch_size, rng):
-    order = rng.permutation(n_samples)
-    for start in range(0, n_samples, batch_size):
+def _batches(support, batch_size, rng):
+    order = rng.permutation(support)
+    for start in range(0, order.size, batch_size):
         yield order[start : start + batch_size]
 
 
@@ -202,11 +326,10 @@ def run(
     batch_size=None,
     random_state=None,
     theta0=None,
-    scale=None,
-    reference_value=None,
+    schedule="constant",
+    learning_rate_is_auto=False,
     n_iter_no_change=10,
     verbose=0,
-    callback=None,
 ):
     """Minimise ``objective`` with ``rule`` from ``theta0``.
 
@@ -214,64 +337,62 @@ def run(
     ----------
     objective : Objective
     rule : UpdateRule
+        A rule with defaults for every optional hook (see
+        :func:`skgd.solvers.as_update_rule`).
     learning_rate : float
-        Step size (the rule decides what it scales).
+        Base step size (the rule decides what it scales; the schedule multiplies it).
     max_iter : int
         Iterations (full batch) or epochs (minibatches).
     tol : float
-        See :class:`Monitor`.
+        See the module docstring.
     stochastic : bool
         Run on shuffled minibatches of ``batch_size`` rows, one epoch per iteration.
-    random_state : numpy Generator or RandomState
+    random_state : numpy RandomState
         Source of the shuffles.
     theta0 : ndarray
-        Starting point (not modified).
-    scale, reference_value : float
-        Optimality and objective of the null model (stopping scale and
-        divergence reference); computed here when not given.
-    callback : callable, optional
-        ``callback(n_iter, theta, value)``; a true return value stops the run.
+        Starting point (not modified); the null model when None.
+    schedule : {"constant", "adaptive"}
+    learning_rate_is_auto : bool
+        For the messages: the rate came from ``learning_rate="auto"``.
 
     Returns
     -------
     FitResult
     """
-    theta = (objective.initial_theta() if theta0 is None else theta0).copy()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        start = None
-        if scale is None or reference_value is None:
-            null = objective.initial_theta()
-            ref_value, ref_grad = objective.value_and_grad(null)
-            scale = objective.optimality(null, ref_grad)
-            reference_value = ref_value
-            if theta0 is None:  # a fresh start is the null model: reuse it
-                start = (ref_value, ref_grad)
-        # A floor keeps the relative test meaningful when the null model is
-        # already optimal (its optimality is then rounding noise).
-        scale = max(scale, np.sqrt(np.finfo(objective.dtype).eps))
+        null = objective.initial_theta()
+        null_value, null_grad = objective.value_and_grad(null)
+        null_optimality = objective.optimality(null, null_grad)
+        if theta0 is None:  # a fresh start is the null model: reuse its evaluation
+            theta, start = null, (null_value, null_grad)
+        else:
+            theta, start = np.array(theta0, dtype=objective.dtype), None
         monitor = Monitor(
             objective,
             tol=tol,
-            scale=scale,
-            reference_value=reference_value,
+            null_value=null_value,
+            null_optimality=null_optimality,
             stochastic=stochastic,
+            learning_rate=learning_rate,
+            learning_rate_is_auto=learning_rate_is_auto,
+            schedule=schedule,
             n_iter_no_change=n_iter_no_change,
             verbose=verbose,
-            callback=callback,
-            solver_name=getattr(rule, "name", "") or type(rule).__name__,
-            learning_rate=learning_rate,
+            solver_name=rule.name or type(rule).__name__,
         )
         ctx = StepContext(objective, learning_rate, stochastic)
-        if hasattr(rule, "minimize"):
-            theta, state = rule.minimize(
-                objective, theta, monitor, ctx, max_iter=max_iter
-            )
+        if rule.whole_algorithm:
+            start_value = objective.value(theta) if start is None else null_value
+            theta = rule.minimize(objective, theta, monitor, ctx, max_iter=max_iter)
         elif stochastic:
-            theta, state = _run_minibatch(
+            start_value = objective.value(theta)
+            theta = _run_minibatch(
                 objective, rule, theta, monitor, ctx, max_iter, batch_size, random_state
             )
         else:
-            theta, state = _run_full_batch(
+            start = start if start is not None else objective.value_and_grad(theta)
+            start_value = start[0]
+            theta = _run_full_batch(
                 objective, rule, theta, monitor, ctx, max_iter, start
             )
         monitor.finish()
@@ -279,23 +400,33 @@ def run(
         theta=theta,
         n_iter=monitor.n_iter,
         loss_curve=monitor.loss_curve,
-        converged=monitor.converged,
+        learning_rates=monitor.learning_rates,
+        status=monitor.status,
         optimality=monitor.optimality,
         threshold=monitor.threshold,
-        state=state,
-        n_steps=ctx.t,
+        null_optimality=null_optimality,
+        start_value=float(start_value),
+        reason=monitor.reason,
+        stochastic=stochastic,
+        n_decays=monitor.n_decays,
     )
 
 
-def _run_full_batch(objective, rule, theta, monitor, ctx, max_iter, start=None):
-    state = rule.init(theta, objective)
-    value, grad = start if start is not None else objective.value_and_grad(theta)
+def _step(rule, theta, value, grad, state, ctx):
+    """One rule step on a private copy of ``theta``: a rule that updates its
+    argument in place cannot alias the loop's iterate (nor fake a fixed point)."""
+    new_theta, state = rule.step(theta.copy(), value, grad, state, ctx)
+    # iterates keep X's dtype, so X @ W never upcasts (copies) X
+    return np.array(new_theta, dtype=ctx.objective.dtype, copy=True), state
+
+
+def _run_full_batch(objective, rule, theta, monitor, ctx, max_iter, start):
+    state = rule.init(theta.copy(), objective)
+    value, grad = start
     monitor.check_finite(theta, value)
     for _ in range(max_iter):
-        ctx.t += 1
-        new_theta, state = rule.step(theta, value, grad, state, ctx)
-        # iterates keep X's dtype, so X @ W never upcasts (copies) X
-        new_theta = np.asarray(new_theta, dtype=objective.dtype)
+        ctx.learning_rate = monitor.learning_rate
+        new_theta, state = _step(rule, theta, value, grad, state, ctx)
         stalled = np.array_equal(new_theta, theta)
         theta = new_theta
         value, grad = objective.value_and_grad(theta)
@@ -303,25 +434,30 @@ def _run_full_batch(objective, rule, theta, monitor, ctx, max_iter, start=None):
             break
         if stalled:
             # an exact fixed point in floating point: more iterations cannot
-            # change anything, so the run has converged as far as it can
-            monitor.converged = True
+            # change anything
+            monitor.stalled(
+                "the iterate stopped changing: every step is below the "
+                f"precision of {objective.dtype} at this point"
+            )
             break
-    return theta, state
+    return theta
 
 
 def _run_minibatch(objective, rule, theta, monitor, ctx, max_iter, batch_size, rng):
-    state = rule.init(theta, objective)
-    n = objective.n_samples
+    state = rule.init(theta.copy(), objective)
+    # rows of zero weight carry no information: they are never drawn
+    support = objective.weighted_rows
     for _ in range(max_iter):
-        for rows in _batches(n, batch_size, rng):
-            ctx.t += 1
+        ctx.learning_rate = monitor.learning_rate
+        for rows in _batches(support, batch_size, rng):
             ctx.rows = rows
             # minibatch rules never read the batch objective: skip computing it
             grad = objective.gradient(theta, rows)
-            theta, state = rule.step(theta, None, grad, state, ctx)
-            theta = np.asarray(theta, dtype=objective.dtype)
+            theta, state = _step(rule, theta, None, grad, state, ctx)
         ctx.rows = None
         if monitor.record(theta, objective.value(theta)):
             break
-        ctx.learning_rate = ctx.base_learning_rate * monitor.rate_factor
-    return theta, state
+    if monitor.status == "max_iter":  # say how far from optimal the budget left it
+        _, grad = objective.value_and_grad(theta)
+        monitor.optimality = objective.optimality(theta, grad)
+    return theta

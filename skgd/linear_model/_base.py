@@ -25,7 +25,7 @@ from .._sklearn_compat import (
     _check_sample_weight,
     validate_data,
 )
-from ..fit_loop import run
+from ..fit_loop import SCHEDULES, run
 from ..objective import Objective
 from ..solvers import get_solver, solver_names
 
@@ -38,20 +38,34 @@ _COMMON_PARAMETERS_DOC = """
         "adagrad", "rmsprop", "adam", "adamw", "newton", "lbfgs" (or any name
         added with :func:`skgd.register_solver`), or an update-rule object.
     learning_rate : float or "auto", default="auto"
-        Step size. "auto" is ``1/L`` for gd (and ``1/((1-momentum) L)`` for
-        momentum and nesterov), ``L`` the Lipschitz constant of the gradient;
-        ``1/L_row`` (largest single-sample Lipschitz constant) on minibatches;
-        0.01 for the adaptive solvers; the first trial step 1 for newton's line
-        search. lbfgs chooses its own steps.
+        Base step size (the schedule multiplies it). "auto" is ``1/L`` for gd
+        (and ``1/((1-momentum) L)`` for momentum and nesterov), ``L`` the
+        Lipschitz constant of the gradient; ``1/L_row`` (the largest weighted
+        single-sample Lipschitz constant) on minibatches; ``l0 = max|grad F(theta0)| / L``
+        (the length of the first gradient step) for adam, adamw and adagrad,
+        ``0.3 l0`` for rmsprop, a tenth of these on minibatches; the first
+        trial step 1 for newton's line search. lbfgs chooses its own steps.
+    schedule : {"auto", "constant", "adaptive"}, default="auto"
+        How the step changes during the fit. "constant": never. "adaptive":
+        divided by 5 whenever the objective has not improved for
+        ``n_iter_no_change`` iterations (epochs), as scikit-learn's
+        ``learning_rate="adaptive"``; on minibatches at most three times, then
+        the run ends. "auto" is "adaptive" for every solver with a step size and
+        "constant" for newton and lbfgs (their line searches set the steps).
+        The steps used are in ``learning_rate_curve_``.
     max_iter : int, default=1000
         Iterations (full batch) or epochs (minibatches).
     tol : float, default=1e-6
-        Full batch: stop when the optimality measure (max-norm of the gradient,
-        or of the prox-gradient step for L1) falls below ``tol`` times its value
-        at zero coefficients. Minibatches: stop when the epoch objective has not
-        improved by ``tol`` (relative) for ``n_iter_no_change`` epochs.
-        ``tol=0`` is a fixed budget: ``max_iter`` iterations (fewer only if the
-        iterate reaches an exact floating-point fixed point), no ConvergenceWarning.
+        Full batch: converged when the scale-invariant optimality
+        ``M = max_k sqrt(h_k) |theta_k - prox(theta_k - g_k / h_k)|`` (``h_k``
+        the curvature of coordinate k: ``max_k |g_k| / sqrt(h_k)`` for smooth
+        objectives) falls to ``tol`` times its value at the null model (or to
+        the rounding level of X's dtype). Minibatches: an epoch improves when
+        the objective falls by more than ``tol`` (relative); at a plateau that
+        the schedule does not decay, the run ends, and it has converged only if
+        the full-data ``M`` is at most ``sqrt(tol)`` times the null model's.
+        Otherwise a ConvergenceWarning says what went wrong. ``tol=0`` is a
+        fixed budget: ``max_iter`` iterations, no plateau handling, no warning.
     fit_intercept : bool, default=True
         Fit an unpenalised intercept.
     batch_size : int or None, default=None
@@ -59,16 +73,26 @@ _COMMON_PARAMETERS_DOC = """
         ``min(32, n_samples)``. Ignored by newton and lbfgs.
     momentum : float, default=0.9
         ``beta`` of momentum and nesterov.
-    beta1, beta2 : float, default=0.9, 0.999
-        Adam's and AdamW's moment decay rates.
+    restart : bool, default=False
+        Momentum and nesterov: drop the momentum when the full-batch objective
+        rises (momentum) or the step opposes the gradient mapping (nesterov),
+        O'Donoghue & Candès' adaptive restart.
+    beta1 : float, default=0.9
+        Adam's and AdamW's first-moment decay rate.
+    beta2 : float, default=0.999
+        Adam's and AdamW's second-moment decay rate.
     rho : float, default=0.9
         RMSProp's decay rate.
     epsilon : float, default=1e-8
         Adaptive solvers' denominator guard.
+    amsgrad : bool, default=False
+        Adam, AdamW and RMSProp divide by the running maximum of the second
+        moment (AMSGrad, Reddi et al. 2018).
     weight_decay : float, default=0.0
         AdamW's decoupled weight decay.
     n_iter_no_change : int, default=10
-        Epochs without improvement before a minibatch run stops.
+        Iterations (epochs) without improvement of the objective before the
+        adaptive schedule divides the step by 5, or a minibatch run ends.
     random_state : int, RandomState instance or None, default=None
         Seeds the minibatch shuffles.
     verbose : int, default=0
@@ -122,6 +146,9 @@ class GDModelMixin:
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "schedule": [StrOptions({"auto", *SCHEDULES})],
+        "restart": ["boolean"],
+        "amsgrad": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
@@ -132,16 +159,19 @@ class GDModelMixin:
         *,
         solver="gd",
         learning_rate="auto",
+        schedule="auto",
         max_iter=1000,
         tol=1e-6,
         alpha=0.0,
         fit_intercept=True,
         batch_size=None,
         momentum=0.9,
+        restart=False,
         beta1=0.9,
         beta2=0.999,
         rho=0.9,
         epsilon=1e-8,
+        amsgrad=False,
         weight_decay=0.0,
         n_iter_no_change=10,
         random_state=None,
@@ -150,16 +180,19 @@ class GDModelMixin:
     ):
         self.solver = solver
         self.learning_rate = learning_rate
+        self.schedule = schedule
         self.max_iter = max_iter
         self.tol = tol
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.batch_size = batch_size
         self.momentum = momentum
+        self.restart = restart
         self.beta1 = beta1
         self.beta2 = beta2
         self.rho = rho
         self.epsilon = epsilon
+        self.amsgrad = amsgrad
         self.weight_decay = weight_decay
         self.n_iter_no_change = n_iter_no_change
         self.random_state = random_state
@@ -206,25 +239,27 @@ class GDModelMixin:
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
         loss, Y, fitted = self._make_loss_and_target(y, sample_weight)
         rule = get_solver(self.solver, self.get_params())
-        stochastic = not getattr(rule, "full_batch_only", False) and (
-            getattr(rule, "stochastic", False)
-            or (self.batch_size is not None and self.batch_size < X.shape[0])
+        n_weighted = int(np.count_nonzero(sample_weight))
+        stochastic = not rule.full_batch_only and (
+            rule.stochastic
+            or (self.batch_size is not None and self.batch_size < n_weighted)
         )
-        batch_size = self.batch_size or min(DEFAULT_SGD_BATCH_SIZE, X.shape[0])
+        batch_size = self.batch_size or min(DEFAULT_SGD_BATCH_SIZE, n_weighted)
         if stochastic and sp.issparse(X) and X.format == "csc":
             X = X.tocsr()  # row batches of a CSC matrix are slow to slice
+        # the objective casts the targets to X's dtype itself (after centring)
         objective = Objective(
-            X,
-            Y.astype(X.dtype, copy=False),
-            loss,
-            self._make_penalty(),
-            sample_weight,
-            self.fit_intercept,
+            X, Y, loss, self._make_penalty(), sample_weight, self.fit_intercept
         )
-        if self.learning_rate == "auto":
+        _check_representable(objective)
+        learning_rate_is_auto = self.learning_rate == "auto"
+        if learning_rate_is_auto:
             learning_rate = float(rule.auto_learning_rate(objective, stochastic))
         else:
             learning_rate = float(self.learning_rate)
+        schedule = self.schedule
+        if schedule == "auto":  # minibatch noise floors shrink only with the step
+            schedule = "adaptive" if stochastic else rule.default_schedule
 
         theta0 = None
         if self.warm_start and hasattr(self, "coef_"):
@@ -242,13 +277,15 @@ class GDModelMixin:
             batch_size=batch_size,
             random_state=check_random_state(self.random_state),
             theta0=theta0,
+            schedule=schedule,
+            learning_rate_is_auto=learning_rate_is_auto,
             n_iter_no_change=self.n_iter_no_change,
             verbose=self.verbose,
         )
         coef, intercept = objective.unpack(result.theta)
         if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
             raise FloatingPointError(  # the fit loop should have caught it first
-                f"Solver {self.solver!r} produced non-finite coefficients; "
+                f"Solver {rule.name!r} produced non-finite coefficients; "
                 f"use a smaller learning_rate than {learning_rate:.4g}."
             )
         for name, value in fitted.items():
@@ -257,8 +294,17 @@ class GDModelMixin:
         self.n_iter_ = result.n_iter
         self.loss_curve_ = list(result.loss_curve)
         self.learning_rate_ = learning_rate
-        if not result.converged and self.tol > 0:  # tol=0 asks for a fixed budget
-            self._warn_not_converged(result, learning_rate, stochastic)
+        self.learning_rate_curve_ = list(result.learning_rates)
+        self.schedule_ = schedule
+        self.converged_ = result.converged
+        if result.status in ("max_iter", "stalled"):
+            warnings.warn(
+                _not_converged_message(
+                    self, result, objective, rule, learning_rate, stochastic
+                ),
+                ConvergenceWarning,
+                stacklevel=6,  # the user's fit call, through _fit_context
+            )
         return self
 
     def _store_coefficients(self, coef, intercept):
@@ -266,27 +312,6 @@ class GDModelMixin:
         self.coef_ = coef[0] if coef.shape[0] == 1 else coef
         self.intercept_ = (
             intercept[0] if self.fit_intercept else intercept.dtype.type(0)
-        )
-
-    def _warn_not_converged(self, result, learning_rate, stochastic):
-        unit = "epochs" if stochastic else "iterations"
-        if stochastic:
-            detail = (
-                f"the objective was still improving by more than tol={self.tol:g} "
-                "(relative)"
-            )
-        else:
-            detail = (
-                f"optimality {result.optimality:.3g} > tol * scale = "
-                f"{result.threshold:.3g}"
-            )
-        warnings.warn(
-            f"{type(self).__name__}(solver={self.solver!r}) did not converge in "
-            f"{result.n_iter} {unit} ({detail}). Increase max_iter (now "
-            f"{self.max_iter}), increase tol, standardize the features (e.g. "
-            f"StandardScaler), or change learning_rate (now {learning_rate:.4g}).",
-            ConvergenceWarning,
-            stacklevel=6,  # the user's fit call, through _fit_context
         )
 
     def _decision(self, X):
@@ -306,3 +331,106 @@ class GDModelMixin:
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _check_representable(objective):
+    """A clear error for data whose squares overflow X's dtype (X * 1e200)."""
+    variance = objective.feature_variance
+    if not np.all(np.isfinite(variance)):
+        worst = int(np.argmax(~np.isfinite(variance)))
+        raise ValueError(
+            f"Feature {worst} has values whose squares overflow "
+            f"{objective.dtype}: no gradient method can be run on it. Rescale X "
+            "(e.g. with StandardScaler) before fitting."
+        )
+    null = objective.initial_theta()
+    value, grad = objective.value_and_grad(null)
+    if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+        raise ValueError(
+            f"The objective overflows {objective.dtype} at the null model: the "
+            "targets or features are too large. Rescale y (and X) before fitting."
+        )
+
+
+# A feature whose spread differs from the median feature's by more than this
+# factor is named as badly scaled when a first-order fit does not converge.
+_BAD_SCALE_RATIO = 100.0
+
+
+def _badly_scaled(estimator, objective):
+    """Names of the features whose spread is far from the median's."""
+    scales = objective.feature_scales()
+    varying = scales > 0
+    if varying.sum() < 2:
+        return [], 1.0
+    median = float(np.median(scales[varying]))
+    ratio = np.where(varying, scales / median, 1.0)
+    bad = np.flatnonzero(
+        varying & ((ratio > _BAD_SCALE_RATIO) | (ratio < 1 / _BAD_SCALE_RATIO))
+    )
+    names = getattr(estimator, "feature_names_in_", None)
+    labels = [repr(str(names[j])) if names is not None else str(j) for j in bad]
+    spread = float(scales[varying].max() / scales[varying].min())
+    return labels, spread
+
+
+def _not_converged_message(
+    estimator, result, objective, rule, learning_rate, stochastic
+):
+    """What happened and what to change, for a fit that did not converge."""
+    unit = "epochs" if stochastic else "iterations"
+    name = f"{type(estimator).__name__}(solver={rule.name!r})"
+    relative = result.optimality / max(result.null_optimality, np.finfo(float).tiny)
+    if result.status == "stalled":
+        head = f"{name} stopped after {result.n_iter} {unit}: {result.reason}."
+    elif stochastic:
+        head = (
+            f"{name} did not converge in max_iter={estimator.max_iter} epochs: "
+            f"the epoch objective was still improving by more than tol="
+            f"{estimator.tol:g} (relative)."
+        )
+    else:
+        head = (
+            f"{name} did not converge in max_iter={estimator.max_iter} {unit}: "
+            f"the optimality is {relative:.3g} of the null model's, above "
+            f"tol={estimator.tol:g}."
+        )
+    causes = []
+    start, end = result.start_value, result.loss_curve[-1]
+    progress = start - end
+    available = 0.5 * result.null_optimality**2
+    if available > 0 and progress < 1e-3 * available and relative > 0.1:
+        auto = rule.auto_learning_rate(objective, stochastic)
+        causes.append(
+            f"The fit barely moved from its start (the objective fell by "
+            f"{progress:.3g}): the step {result.learning_rates[-1]:.3g} is far "
+            f"too small; try learning_rate='auto' ({auto:.3g} here) or a larger one."
+        )
+    bad, spread = _badly_scaled(estimator, objective)
+    if bad and rule.name != "newton":
+        causes.append(
+            f"The features differ in scale by a factor {spread:.3g}; badly scaled: "
+            f"{', '.join(bad[:10])}{' ...' if len(bad) > 10 else ''}. First-order "
+            "solvers cannot make progress on both: standardize X (e.g. "
+            "StandardScaler in a Pipeline) or use solver='newton'."
+        )
+    if objective.dtype == np.float32 and result.status == "stalled":
+        causes.append(
+            "X is float32: the objective cannot be resolved much beyond 1e-7 "
+            "(relative); pass float64 X for a tighter fit."
+        )
+    if stochastic and result.status == "stalled" and not causes:
+        causes.append(
+            f"Minibatch noise: at step {result.learning_rates[-1]:.3g} (after "
+            f"{result.n_decays} decays) the iterate wanders at a noise floor. "
+            "Use a larger batch_size, a full-batch solver, or a larger tol."
+        )
+    if result.n_decays and not stochastic:
+        causes.append(
+            f"The adaptive schedule divided the step {result.n_decays} times (to "
+            f"{result.learning_rates[-1]:.3g}) because the objective kept "
+            "oscillating: try a smaller learning_rate."
+        )
+    if not causes and result.status == "max_iter":
+        causes.append(f"Increase max_iter (now {estimator.max_iter}) or tol.")
+    return " ".join([head, *causes])

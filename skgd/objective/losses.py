@@ -16,6 +16,8 @@ class SquaredLoss:
 
     curvature = 1.0
     constant_hessian = True
+    # a function of y - z: shifting y and the intercept together changes nothing
+    translation_equivariant = True
 
     def value(self, y, raw):
         return 0.5 * (raw - y) ** 2

@@ -28,6 +28,8 @@ on centred data, and sparse ``X`` is never densified: the centring is an offset
 ``- \bar x W`` on the raw prediction, never a copy of X.
 """
 
+import math
+
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
@@ -60,29 +62,44 @@ class Objective:
 
     def __init__(self, X, Y, loss, penalty, sample_weight, fit_intercept):
         self.X = X
-        self.Y = Y
         self.loss = loss
         self.penalty = penalty
         self.fit_intercept = bool(fit_intercept)
         self.dtype = X.dtype
         self.n_samples, self.n_features = X.shape
+        Y = np.asarray(Y)
         self.n_outputs = Y.shape[1]
         self.sample_weight = np.asarray(sample_weight, dtype=self.dtype)
-        self.weight_sum = float(self.sample_weight.sum())
         # Normalised weights: every data-dependent quantity is weighted by s_i / S,
-        # so integer weights and repeated rows give the same iterates.
-        self.sw = self.sample_weight / self.sample_weight.sum()
+        # so integer weights and repeated rows give the same iterates. Computed in
+        # float64: a 1e20 spread of float32 weights must not overflow their sum.
+        weights = np.asarray(sample_weight, dtype=np.float64)
+        self.weight_sum = float(weights.sum())
+        self.sw = (weights / self.weight_sum).astype(self.dtype)
+        # minibatches are drawn from these rows only (see ``_rows``)
+        self.weighted_rows = np.flatnonzero(weights > 0)
+        # A loss that is a function of y - z (least squares) is unchanged by
+        # shifting y and the intercept together: the targets are centred in
+        # float64 *before* the cast to X's dtype, so y = 1e8 + signal keeps its
+        # signal in float32 (the offset returns in the reported intercept).
+        self.target_offset = np.zeros(self.n_outputs)
+        if self.fit_intercept and getattr(loss, "translation_equivariant", False):
+            self.target_offset = (weights / self.weight_sum) @ Y.astype(np.float64)
+            Y = Y - self.target_offset
+        self.Y = Y.astype(self.dtype, copy=False)
         self._row_norms = None
         self._raw_cache = None
+        self.x_mean = (
+            np.asarray(safe_sparse_dot(self.sw, X)).ravel()
+            if self.fit_intercept
+            else None
+        )
+        self.feature_variance, self.constant_features = self._feature_variance()
         if self.fit_intercept:
-            self.x_mean = np.asarray(safe_sparse_dot(self.sw, X)).ravel()
-            d = max(self.n_features, 1)
-            spread = float(self.sw @ self.centered_row_norms()) / d
-            # zero spread (one sample, constant columns) is rounding noise here
-            noise = 1e-10 * (float(self.x_mean @ self.x_mean) / d + spread)
-            self.intercept_scale = float(np.sqrt(spread)) if spread > noise else 1.0
+            spread = float(self.feature_variance.sum()) / max(self.n_features, 1)
+            # zero spread (one sample, constant columns): any positive scale works
+            self.intercept_scale = float(np.sqrt(spread)) if spread > 0 else 1.0
         else:
-            self.x_mean = None
             self.intercept_scale = 1.0
         self.shape = (self.n_features + self.fit_intercept, self.n_outputs)
         self.size = self.shape[0] * self.shape[1]
@@ -102,7 +119,7 @@ class Objective:
         W = np.asarray(coef, dtype=self.dtype).reshape(self.n_outputs, -1).T
         M[: self.n_features] = W
         if self.fit_intercept:
-            c = np.asarray(intercept).reshape(-1) + self.x_mean @ W
+            c = np.asarray(intercept).reshape(-1) - self.target_offset + self.x_mean @ W
             M[self.n_features] = c / self.intercept_scale
         return M.ravel()
 
@@ -123,7 +140,7 @@ class Objective:
             if self.penalty.curvature == 0 and self.penalty.smooth:
                 W = W - W.mean(axis=1, keepdims=True)
         if self.fit_intercept:
-            intercept = c - self.x_mean @ W
+            intercept = (c - self.x_mean @ W + self.target_offset).astype(self.dtype)
         else:
             intercept = np.zeros(self.n_outputs, dtype=self.dtype)
         return W.T.copy(), intercept
@@ -138,13 +155,18 @@ class Objective:
 
     # -- zeroth and first order ---------------------------------------------------
     def _rows(self, rows):
+        r"""Data and weights of a minibatch (all rows when ``rows`` is None).
+
+        A batch ``B`` drawn uniformly at random among the :math:`n_+` rows of
+        positive weight is weighted by :math:`\frac{n_+}{|B|} \frac{s_i}{S}`:
+        the global weight sum, not the batch's, so the batch value and gradient
+        are unbiased estimates of the full weighted ones whatever the batch
+        size, and rows of weight zero are never drawn.
+        """
         if rows is None:
             return self.X, self.Y, self.sw
-        sw = self.sample_weight[rows]
-        total = sw.sum()
-        # A batch whose weights are all zero carries no information: uniform
-        # weights keep the step finite (the batch gradient is then 0-weighted data).
-        sw = sw / total if total > 0 else np.full_like(sw, 1.0 / len(sw))
+        n_weighted = self.weighted_rows.size
+        sw = self.sw[rows] * self.dtype.type(n_weighted / len(rows))
         return self.X[rows], self.Y[rows], sw
 
     def raw_prediction(self, theta, X=None):
@@ -210,6 +232,9 @@ class Objective:
             total = loss_grad.sum(axis=0)
             grad[: self.n_features] -= np.outer(self.x_mean, total)
             grad[self.n_features] = self.intercept_scale * total
+            # x_ij - xbar_j is zero for a constant column: what X^T r - xbar 1^T r
+            # leaves there is rounding noise, which must not move its coefficient
+            grad[: self.n_features][self.constant_features] = 0.0
         self.penalty.add_gradient(W, grad[: self.n_features])
         return grad.ravel()
 
@@ -229,6 +254,7 @@ class Objective:
                 total = q.sum(axis=0)
                 out[: self.n_features] -= np.outer(self.x_mean, total)
                 out[self.n_features] = self.intercept_scale * total
+            out[: self.n_features][self.constant_features] = 0.0
             out[: self.n_features] += self.penalty.curvature * VW
             return out.ravel()
 
@@ -300,6 +326,14 @@ class Objective:
             H[:, k, :, l] = block
             H[:, l, :, k] = block.T
         H = H.reshape(p * K, p * K)
+        if self.fit_intercept and self.constant_features.any():
+            # a constant column's entries are rounding noise (see _gradient)
+            constant = self.constant_features
+            if features is not None:
+                constant = constant[np.asarray(features, dtype=np.intp)]
+            noise = np.flatnonzero(np.repeat(constant, K))
+            H[noise, :] = 0.0
+            H[:, noise] = 0.0
         if self.penalty.curvature:
             idx = np.arange((p - self.fit_intercept) * K)
             H[idx, idx] += self.penalty.curvature
@@ -341,7 +375,9 @@ class Objective:
             L = curvature * self._gram_lambda_max() + self.penalty.curvature
             if self.fit_intercept:
                 L = max(L, curvature * self.intercept_scale**2)
-            self._lipschitz = L
+            # L = 0: F does not depend on theta (all-zero X, no intercept, no
+            # penalty); the gradient is zero and every step length is safe
+            self._lipschitz = L if L > 0 else 1.0
         return self._lipschitz
 
     def _gram_lambda_max(self):
@@ -385,24 +421,40 @@ class Objective:
         if self._row_norms is None:
             X = self.X
             if sp.issparse(X):
-                sq = np.asarray(X.multiply(X).sum(axis=1)).ravel()
+                sq = np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel()
+                if self.fit_intercept:
+                    sq -= 2 * np.asarray(X @ self.x_mean, dtype=np.float64).ravel()
+                    sq += float(self.x_mean @ self.x_mean)
             else:
-                sq = np.einsum("ij,ij->i", X, X)  # no n x d temporary
-            if self.fit_intercept:
-                sq = sq - 2 * np.asarray(X @ self.x_mean).ravel()
-                sq += self.x_mean @ self.x_mean
+                sq = np.empty(self.n_samples)
+                for start, block in self._row_blocks():
+                    if self.fit_intercept:  # centred exactly: no cancellation
+                        block = block - self.x_mean
+                    sq[start : start + len(block)] = np.einsum("ij,ij->i", block, block)
             self._row_norms = np.maximum(sq, 0.0)
         return self._row_norms
 
-    def row_lipschitz(self):
-        """Lipschitz bound of one sample's gradient, ``c_l (max_i |x_i - xbar|^2 + sigma^2) + alpha``.
+    def _row_blocks(self, dtype=None):
+        """``(start, X[start:stop])`` over dense row blocks of bounded size."""
+        step = max(1, _GRAM_BLOCK_BYTES // max(1, self.X.itemsize * self.n_features))
+        for start in range(0, self.n_samples, step):
+            block = self.X[start : start + step]
+            yield start, block if dtype is None else block.astype(dtype)
 
-        The safe step for stochastic updates with tiny batches (as in SAG).
+    def row_lipschitz(self):
+        r"""Lipschitz bound of every minibatch gradient,
+        :math:`c_\ell\, n_+ \max_i \tfrac{s_i}{S}(\lVert x_i - \bar x\rVert^2 + \sigma^2) + \alpha`.
+
+        A batch ``B`` weights row ``i`` by :math:`\frac{n_+}{|B|}\frac{s_i}{S}`
+        (see ``_rows``), so this bounds the batch Hessian for every batch size;
+        with uniform weights it is the largest single-sample constant, the safe
+        step of SAG.
         """
-        support = self.sample_weight > 0
-        largest = float(self.centered_row_norms()[support].max())
+        norms = self.centered_row_norms()
         if self.fit_intercept:
-            largest += self.intercept_scale**2
+            norms = norms + self.intercept_scale**2
+        weighted = self.sw.astype(np.float64) * norms
+        largest = self.weighted_rows.size * float(np.max(weighted))
         return self.loss.curvature * largest + self.penalty.curvature
 
     # -- proximal operator and optimality --------------------------------------------
@@ -417,12 +469,143 @@ class Objective:
         W[...] = self.penalty.prox(W, step)
         return out
 
-    def optimality(self, theta, grad):
-        r"""Stopping measure :math:`\lVert \theta - \operatorname{prox}(\theta - \nabla f(\theta), 1) \rVert_\infty`.
+    # -- scale-invariant optimality --------------------------------------------------
+    def _feature_variance(self):
+        r"""Per feature, :math:`v_j = \sum_i \tfrac{s_i}{S}(x_{ij} - \bar x_j)^2`
+        (:math:`\sum_i \tfrac{s_i}{S} x_{ij}^2` without intercept), and the mask of
+        columns that are constant up to rounding (with an intercept only).
 
-        It is the gradient's max-norm for smooth objectives and the distance of the
-        prox-gradient step for L1, zero exactly at a minimiser.
+        Computed in float64 from the centred values (no :math:`E[x^2] - \bar x^2`
+        cancellation, so a column offset by 1e8 keeps its spread), in row blocks:
+        no copy of X.
         """
-        if self.penalty.smooth:
-            return float(np.max(np.abs(grad)))
-        return float(np.max(np.abs(theta - self.prox(theta - grad, 1.0))))
+        d = self.n_features
+        sw = self.sw.astype(np.float64)
+        mean = np.zeros(d) if self.x_mean is None else self.x_mean.astype(np.float64)
+        X = self.X
+        if sp.issparse(X):
+            coo = X.tocoo()
+            coo.sum_duplicates()
+            rows, cols = coo.row, coo.col
+            data = coo.data.astype(np.float64)
+            w = sw[rows]
+
+            def column_sums(values):  # float64 even with no stored values
+                return np.bincount(cols, values, minlength=d).astype(np.float64)
+
+            second = column_sums(w * data * data)
+            centred = data - mean[cols]
+            variance = column_sums(w * centred * centred)
+            # the implicit zeros of each column, at distance xbar_j from its mean
+            stored = column_sums(w)
+            variance += np.maximum(1.0 - stored, 0.0) * mean * mean
+        else:
+            second = np.zeros(d)
+            variance = np.zeros(d)
+            for start, block in self._row_blocks(np.float64):
+                w = sw[start : start + len(block)]
+                second += w @ (block * block)
+                centred = block - mean
+                variance += w @ (centred * centred)
+        if not self.fit_intercept:
+            return second, np.zeros(d, dtype=bool)
+        # centring a constant column leaves rounding noise of order eps * |x|
+        eps = np.finfo(self.dtype).eps
+        constant = variance <= (16 * eps) ** 2 * second
+        variance[constant] = 0.0
+        return variance, constant
+
+    def coordinate_curvature(self):
+        r"""Curvature bound of F along each coordinate of ``theta``: :math:`h_k`.
+
+        :math:`h = c_\ell v_j + \lambda` for a coefficient of feature ``j``
+        (:math:`c_\ell` the loss curvature, :math:`v_j` the feature's weighted
+        variance, :math:`\lambda` the penalty's curvature) and
+        :math:`c_\ell \sigma^2` for the intercept. Rescaling feature ``j`` by
+        ``a`` multiplies :math:`h_j` by :math:`a^2` and its gradient by ``a``.
+        """
+        if getattr(self, "_coordinate_curvature", None) is None:
+            h = np.empty(self.shape)
+            c = self.loss.curvature
+            h[: self.n_features] = (c * self.feature_variance + self.penalty.curvature)[
+                :, None
+            ]
+            if self.fit_intercept:
+                h[self.n_features] = c * self.intercept_scale**2
+            self._coordinate_curvature = h.ravel()
+        return self._coordinate_curvature
+
+    def optimality(self, theta, grad):
+        r"""Scale-invariant stopping measure :math:`M(\theta) = \max_k \sqrt{h_k}\,\lvert
+        \theta_k - \operatorname{prox}_{R_k / h_k}(\theta_k - g_k / h_k)\rvert`.
+
+        ``g`` is the gradient of the smooth part and :math:`h_k` the coordinate
+        curvature (:meth:`coordinate_curvature`). For smooth objectives it is
+        :math:`\max_k \lvert g_k\rvert / \sqrt{h_k}`: :math:`M^2/2` is the largest
+        decrease of F that one exact coordinate step could still make (exact for
+        least squares), in units of the objective. It is zero exactly at a
+        minimiser and unchanged when any column of X is rescaled (or, with an
+        intercept, shifted), so one raw column cannot make the test pass early.
+        Coordinates with no curvature (an all-zero column without penalty) have
+        a zero gradient and count as optimal.
+        """
+        h = self.coordinate_curvature()
+        curved = h > 0
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            inverse = np.where(curved, 1.0 / np.where(curved, h, 1.0), 0.0)
+            grad = np.asarray(grad, dtype=np.float64)
+            if self.penalty.smooth:
+                measure = np.abs(grad) * np.sqrt(inverse)
+            else:
+                theta = np.asarray(theta, dtype=np.float64)
+                moved = self.prox(theta - grad * inverse, inverse)
+                measure = np.sqrt(h) * np.abs(theta - moved)
+        measure = measure[curved]
+        if not np.all(np.isfinite(measure)):
+            return math.inf
+        return float(np.max(measure, initial=0.0))
+
+    def suboptimality_estimate(self, theta, grad, dense_limit=2000):
+        r"""Estimated :math:`F(\theta) - \min F`: the Newton decrement
+        :math:`\tfrac12 g^\top H^{+} g` (exact for least squares), from the dense
+        Hessian when it has at most ``dense_limit`` rows; otherwise, and for
+        non-smooth penalties, the diagonal version
+        :math:`\tfrac12 \sum_k h_k r_k^2` with the coordinate prox-gradient
+        steps ``r`` of :meth:`optimality` (exact when features are uncorrelated).
+        """
+        h = self.coordinate_curvature()
+        curved = h > 0
+        grad = np.asarray(grad, dtype=np.float64)
+        if self.penalty.smooth and self.size <= dense_limit:
+            H = self.hessian(theta)
+            for direction in self.invariant_directions():
+                H += np.outer(direction, direction)
+            # equilibrate, then a least-squares solve: singular H (collinear
+            # columns) has the gradient in its range
+            D = np.where(curved, 1.0 / np.sqrt(np.where(curved, h, 1.0)), 0.0)
+            scaled = scipy.linalg.lstsq(
+                H * np.outer(D, D), D * grad, cond=1e-12, check_finite=False
+            )[0]
+            return 0.5 * max(float((D * grad) @ scaled), 0.0)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            inverse = np.where(curved, 1.0 / np.where(curved, h, 1.0), 0.0)
+            theta = np.asarray(theta, dtype=np.float64)
+            step = theta - self.prox(theta - grad * inverse, inverse)
+            return 0.5 * float(np.sum(h[curved] * step[curved] ** 2))
+
+    def rounding_optimality(self):
+        r"""The optimality measure's rounding level,
+        :math:`16\,\epsilon\,\sqrt{2 F_0}` with :math:`F_0` the data term at
+        zero raw predictions: no test can ask for less in X's precision."""
+        zero = np.zeros_like(self.Y[:1]).repeat(self.n_samples, axis=0)
+        data_scale = float(self.sw @ self.loss.value(self.Y, zero).sum(axis=1))
+        eps = float(np.finfo(self.dtype).eps)
+        return 16.0 * eps * float(np.sqrt(2.0 * max(data_scale, 0.0)))
+
+    def stopping_threshold(self, tol, null_optimality):
+        """``max(tol * M(theta_null), rounding level)``: the full-batch stopping test."""
+        return max(tol * null_optimality, self.rounding_optimality())
+
+    def feature_scales(self):
+        """Each feature's spread ``sqrt(v_j)`` (its RMS without an intercept)."""
+        return np.sqrt(self.feature_variance)

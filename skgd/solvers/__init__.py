@@ -5,7 +5,14 @@ Importing this package registers the built-in solvers.
 
 from . import adaptive, first_order, lbfgs, newton  # noqa: F401  (registration)
 from .adaptive import AdaGrad, Adam, AdamW, RMSProp
-from .base import SOLVERS, UpdateRule, get_solver, register_solver, solver_names
+from .base import (
+    SOLVERS,
+    UpdateRule,
+    as_update_rule,
+    get_solver,
+    register_solver,
+    solver_names,
+)
 from .first_order import GradientDescent, Momentum, Nesterov, StochasticGradientDescent
 from .lbfgs import LBFGS
 from .newton import Newton
@@ -23,6 +30,7 @@ __all__ = [
     "RMSProp",
     "StochasticGradientDescent",
     "UpdateRule",
+    "as_update_rule",
     "get_solver",
     "register_solver",
     "solver_names",

@@ -1,9 +1,19 @@
 r"""Adaptive rules: AdaGrad, RMSProp, Adam, AdamW (the course notes' §7.3).
 
-Each scales the step per coordinate by :math:`D = \sqrt{\cdot} + \epsilon`. With a
+Each is its textbook recurrence, iterate for iterate (``torch.optim``'s
+Adagrad, RMSprop, Adam and AdamW with the same hyper-parameters): each scales
+the step per coordinate by :math:`D = \sqrt{\cdot} + \epsilon`. With a
 non-smooth penalty the step is a *scaled* proximal step: coordinate ``j`` is
 soft-thresholded by :math:`\alpha\,\eta / D_j`, the step it was moved by, so the
 fixed points are exactly the minimisers.
+
+With a constant rate RMSProp and Adam do not converge: near a minimiser their
+step tends to :math:`\eta\,\operatorname{sign}(g)`, a cycle of size
+:math:`\eta`. What makes a fit converge is visible and optional: the
+estimators' default ``schedule="auto"`` is ``"adaptive"`` for these rules (the
+step is divided by 5 whenever the objective stops improving), and
+``amsgrad=True`` divides by the running maximum of the second moment
+(Reddi et al. 2018, as ``torch.optim.Adam(amsgrad=True)``).
 
 Their steps are in units of the parameters (about ``learning_rate`` per
 coordinate at the start), so ``learning_rate="auto"`` is tied to the length of
@@ -17,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import UpdateRule, register_solver
+from .base import UpdateRule, _register_builtin
 
 
 def first_step_length(objective):
@@ -28,25 +38,17 @@ def first_step_length(objective):
     scale of the problem (of y, of X), which makes the rate scale-free.
     """
     _, grad = objective.value_and_grad(objective.initial_theta())
-    length = float(np.max(np.abs(grad))) / objective.lipschitz()
-    return length if length > 0 else 1.0
+    length = float(np.max(np.abs(grad), initial=0.0)) / objective.lipschitz()
+    return length if length > 0 and np.isfinite(length) else 1.0
 
 
-def _running_max(second_moment, state, key, ctx):
-    """The second moment a full-batch step divides by: its running maximum.
-
-    Near a minimiser the second moment tracks g^2 and the step tends to
-    ``eta * sign(g)``: a limit cycle of size eta, so RMSProp and Adam with a
-    constant rate need not converge. On full batches the denominator uses the
-    running maximum (the AMSGrad fix, Reddi et al. 2018): per-coordinate steps
-    never grow again, and the iterates converge to the minimiser. Minibatch
-    runs keep the plain rule (their step decays on plateaus instead).
-    """
-    if ctx.stochastic:
-        return second_moment
-    if state.get(key) is None:
-        state[key] = second_moment.copy()
-    return np.maximum(state[key], second_moment, out=state[key])
+def _amsgrad(second_moment, state):
+    """The running maximum of ``second_moment`` (AMSGrad), kept in ``state``."""
+    if state.get("max_second_moment") is None:
+        state["max_second_moment"] = second_moment.copy()
+    return np.maximum(
+        state["max_second_moment"], second_moment, out=state["max_second_moment"]
+    )
 
 
 class _Adaptive(UpdateRule):
@@ -67,7 +69,7 @@ class _Adaptive(UpdateRule):
         return ctx.objective.prox(theta - step * direction, step)
 
 
-@register_solver
+@_register_builtin
 @dataclass
 class AdaGrad(_Adaptive):
     r""":math:`G \leftarrow G + g \odot g`, :math:`\theta \leftarrow \theta - \eta\, g / (\sqrt{G} + \epsilon)`."""
@@ -88,70 +90,59 @@ class AdaGrad(_Adaptive):
         return self._scaled_step(theta, grad, np.sqrt(G) + self.epsilon, ctx), state
 
 
-@register_solver
+@_register_builtin
 @dataclass
 class RMSProp(_Adaptive):
     r""":math:`E \leftarrow \rho E + (1-\rho) g^2`, :math:`\theta \leftarrow \theta - \eta\, g / (\sqrt{E} + \epsilon)`.
 
-    On full batches :math:`E` in the denominator is its running maximum
-    (AMSGrad; see ``_running_max``).
+    ``torch.optim.RMSprop(lr=eta, alpha=rho, eps=epsilon)``. With
+    ``amsgrad=True`` the denominator uses the running maximum of :math:`E`.
     """
 
     name = "rmsprop"
     auto_factor = 0.3
     rho: float = 0.9
     epsilon: float = 1e-8
+    amsgrad: bool = False
 
     def init(self, theta, objective):
-        return {
-            "mean_square": np.zeros_like(theta),
-            "max_mean_square": None,
-            "previous_value": np.inf,
-            "rate_factor": 1.0,
-        }
+        return {"mean_square": np.zeros_like(theta), "max_second_moment": None}
 
     def step(self, theta, value, grad, state, ctx):
-        if not ctx.stochastic:
-            # Without momentum a rise of the objective means the step was too
-            # long for the curvature: halve it (the running maximum alone can
-            # lock in a too-small denominator and oscillate forever).
-            # (the slack ignores rounding noise at the optimum)
-            if value > state["previous_value"] + 1e-12 * abs(value):
-                state["rate_factor"] *= 0.5
-            state["previous_value"] = value
         E = state["mean_square"]
         E *= self.rho
         E += (1.0 - self.rho) * grad * grad
-        scale = _running_max(E, state, "max_mean_square", ctx)
-        denominator = (np.sqrt(scale) + self.epsilon) / state["rate_factor"]
-        return self._scaled_step(theta, grad, denominator, ctx), state
+        scale = _amsgrad(E, state) if self.amsgrad else E
+        return self._scaled_step(theta, grad, np.sqrt(scale) + self.epsilon, ctx), state
 
 
-@register_solver
+@_register_builtin
 @dataclass
 class Adam(_Adaptive):
-    r"""Adam with bias correction (Kingma & Ba 2015).
+    r"""Adam with bias correction (Kingma & Ba 2015), the notes' §7.3 formula.
 
     .. math::
-        m \leftarrow \beta_1 m + (1-\beta_1) g,\quad
-        v \leftarrow \beta_2 v + (1-\beta_2) g^2,\quad
-        \theta \leftarrow \theta - \eta\,\frac{m / (1-\beta_1^t)}{\sqrt{\hat v} + \epsilon},
+        m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad
+        v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\quad
+        \theta_t = \theta_{t-1} - \eta\,\frac{m_t / (1-\beta_1^t)}{\sqrt{v_t / (1-\beta_2^t)} + \epsilon},
 
-    with :math:`\hat v = v / (1-\beta_2^t)` on minibatches and its running
-    maximum on full batches (AMSGrad; see ``_running_max``).
+    ``torch.optim.Adam(lr=eta, betas=(beta1, beta2), eps=epsilon)``. With
+    ``amsgrad=True``, :math:`\sqrt{\cdot}` is taken of the running maximum of
+    :math:`v_t / (1-\beta_2^t)` (torch's ``amsgrad=True``).
     """
 
     name = "adam"
     beta1: float = 0.9
     beta2: float = 0.999
     epsilon: float = 1e-8
+    amsgrad: bool = False
 
     def init(self, theta, objective):
         return {
             "m": np.zeros_like(theta),
             "v": np.zeros_like(theta),
             "t": 0,
-            "max_v_hat": None,
+            "max_second_moment": None,
         }
 
     def step(self, theta, value, grad, state, ctx):
@@ -163,7 +154,9 @@ class Adam(_Adaptive):
         v *= self.beta2
         v += (1.0 - self.beta2) * grad * grad
         m_hat = m / (1.0 - self.beta1**t)
-        v_hat = _running_max(v / (1.0 - self.beta2**t), state, "max_v_hat", ctx)
+        v_hat = v / (1.0 - self.beta2**t)
+        if self.amsgrad:
+            v_hat = _amsgrad(v_hat, state)
         denominator = np.sqrt(v_hat) + self.epsilon
         theta = self._decay(theta, ctx)
         return self._scaled_step(theta, m_hat, denominator, ctx), state
@@ -172,7 +165,7 @@ class Adam(_Adaptive):
         return theta
 
 
-@register_solver
+@_register_builtin
 @dataclass
 class AdamW(Adam):
     r"""Adam with decoupled weight decay (Loshchilov & Hutter 2019).

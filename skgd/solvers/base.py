@@ -1,12 +1,31 @@
 """The solver layer's contract and its one registry.
 
-An :class:`UpdateRule` answers *which direction to move*: ``init`` builds its
-state, ``step`` maps the current iterate (with its value and gradient) to the
-next one. It knows nothing about estimators; :func:`skgd.fit_loop.run` drives it
-and does the bookkeeping (history, stopping, divergence, verbose output).
+An update rule answers *which direction to move*. The contract, all that
+:func:`skgd.fit_loop.run` relies on:
 
-A rule that is a whole algorithm (scipy's L-BFGS-B) implements ``minimize``
-instead and reports every iteration to the same monitor.
+``init(theta, objective) -> state``
+    The rule's state before the first step (any object; a dict of arrays is
+    usual). ``theta`` is the starting point (a copy: the rule may keep it).
+``step(theta, value, grad, state, ctx) -> (new_theta, state)``
+    The next iterate. ``theta`` is a private copy of the current iterate (the
+    rule may modify it in place), ``value`` the full objective at ``theta`` on
+    full batches (None on minibatches), ``grad`` the full or minibatch gradient
+    at ``theta``, ``ctx`` a :class:`~skgd.fit_loop.StepContext` with
+    ``objective``, ``learning_rate`` (the step of this iteration, after the
+    schedule), ``stochastic``, ``rows`` and ``gradient(point)``.
+
+That is the whole minimal object: anything with ``init`` and ``step`` is a
+solver. The optional hooks, with their defaults in :class:`UpdateRule`:
+
+``name`` (the rule's class name), ``stochastic`` (False: runs on minibatches by
+default, as ``sgd``), ``full_batch_only`` (False: never runs on minibatches,
+as ``newton``), ``default_schedule`` (``"adaptive"``: the schedule used when the
+estimator's ``schedule="auto"``) and ``auto_learning_rate(objective,
+stochastic)`` (``1/L``, or ``1/L_row`` on minibatches).
+
+A rule that is a whole algorithm (scipy's L-BFGS-B) sets ``whole_algorithm =
+True`` and implements ``minimize(objective, theta0, monitor, ctx, max_iter=)``,
+reporting every iteration to ``monitor.record`` and returning the final iterate.
 
 Register a new solver with :func:`register_solver`; its name then works as
 ``solver="name"`` on every estimator, and the estimator's parameters whose names
@@ -17,10 +36,12 @@ import dataclasses
 from typing import ClassVar
 
 SOLVERS = {}
+# The names registered by skgd itself: register_solver never replaces them.
+_BUILTIN_NAMES = set()
 
 
 class UpdateRule:
-    """Base class of the update rules.
+    """Base class of the update rules: every optional hook with its default.
 
     Class attributes
     ----------------
@@ -30,11 +51,19 @@ class UpdateRule:
         Runs on minibatches by default (``sgd``).
     full_batch_only : bool
         Never runs on minibatches (``newton``, ``lbfgs``); ``batch_size`` is ignored.
+    whole_algorithm : bool
+        Implements ``minimize`` instead of ``step`` (``lbfgs``).
+    default_schedule : str
+        The step schedule of ``schedule="auto"``: ``"adaptive"`` (divide the
+        step by 5 when the objective stops improving) for rules with a step
+        size, ``"constant"`` for rules with their own line search.
     """
 
     name: ClassVar[str] = ""
     stochastic: ClassVar[bool] = False
     full_batch_only: ClassVar[bool] = False
+    whole_algorithm: ClassVar[bool] = False
+    default_schedule: ClassVar[str] = "adaptive"
 
     def auto_learning_rate(self, objective, stochastic):
         """The step used for ``learning_rate="auto"``: ``1/L`` (full batch) or
@@ -48,20 +77,95 @@ class UpdateRule:
         return {}
 
     def step(self, theta, value, grad, state, ctx):
-        """Next iterate. ``value`` is the objective at ``theta`` on full batches
-        (None on minibatches), ``grad`` the (batch) gradient. ``ctx`` has
-        ``objective``, ``learning_rate``, ``t`` (1-based step count),
-        ``stochastic`` and ``gradient(point)`` (on the current batch). Returns
-        ``(theta_new, state)``; never modifies ``theta`` in place."""
-        raise NotImplementedError
+        """Next iterate and state; see the module docstring."""
+        raise NotImplementedError(
+            f"{type(self).__name__} defines no step(theta, value, grad, state, ctx)."
+        )
+
+    def minimize(self, objective, theta0, monitor, ctx, *, max_iter):
+        """A whole algorithm's run (``whole_algorithm = True`` only)."""
+        raise NotImplementedError(f"{type(self).__name__} is a stepped rule.")
 
 
-def register_solver(cls, name=None):
-    """Add an :class:`UpdateRule` subclass to the registry (usable as a decorator)."""
-    key = name or cls.name
+class _DuckRule(UpdateRule):
+    """A user object with ``init`` and ``step``, given the optional hooks'
+    defaults wherever it does not define them."""
+
+    def __init__(self, rule):
+        self.rule = rule
+        for hook in ("stochastic", "full_batch_only", "default_schedule"):
+            value = getattr(rule, hook, None)
+            if value is not None:
+                setattr(self, hook, value)
+        self.name = getattr(rule, "name", "") or type(rule).__name__
+
+    def auto_learning_rate(self, objective, stochastic):
+        own = getattr(self.rule, "auto_learning_rate", None)
+        if own is None:
+            return super().auto_learning_rate(objective, stochastic)
+        return own(objective, stochastic)
+
+    def init(self, theta, objective):
+        return self.rule.init(theta, objective)
+
+    def step(self, theta, value, grad, state, ctx):
+        return self.rule.step(theta, value, grad, state, ctx)
+
+
+def as_update_rule(rule):
+    """``rule`` as an :class:`UpdateRule`: subclasses as they are, any other
+    object with ``init`` and ``step`` wrapped with the default hooks."""
+    if isinstance(rule, UpdateRule):
+        return rule
+    missing = [m for m in ("init", "step") if not callable(getattr(rule, m, None))]
+    if missing:
+        raise TypeError(
+            f"solver={rule!r} is not an update rule: it lacks "
+            f"{' and '.join(missing)}. Pass a registered name or an object with "
+            "init(theta, objective) and step(theta, value, grad, state, ctx)."
+        )
+    return _DuckRule(rule)
+
+
+def register_solver(cls=None, name=None, *, overwrite=False):
+    """Add an update-rule class to the registry (usable as a decorator).
+
+    Parameters
+    ----------
+    cls : type
+        An :class:`UpdateRule` subclass, or any class whose instances have
+        ``init`` and ``step``.
+    name : str, optional
+        The ``solver`` string (default: ``cls.name``).
+    overwrite : bool, default=False
+        Replace a user-registered solver of the same name. skgd's built-in
+        names can never be replaced; a name already taken raises ValueError
+        unless ``overwrite=True``.
+    """
+    if cls is None:  # @register_solver(name=..., overwrite=...)
+        return lambda klass: register_solver(klass, name, overwrite=overwrite)
+    key = name or getattr(cls, "name", "")
     if not key:
         raise ValueError(f"{cls.__name__} has no `name`; pass one to register_solver.")
+    current = SOLVERS.get(key)
+    if current is not None and current is not cls:
+        if key in _BUILTIN_NAMES:
+            raise ValueError(
+                f"{key!r} is a built-in skgd solver and cannot be replaced; "
+                f"register {cls.__name__} under another name."
+            )
+        if not overwrite:
+            raise ValueError(
+                f"A solver named {key!r} is already registered "
+                f"({current.__name__}); pass overwrite=True to replace it."
+            )
     SOLVERS[key] = cls
+    return cls
+
+
+def _register_builtin(cls):
+    register_solver(cls)
+    _BUILTIN_NAMES.add(cls.name)
     return cls
 
 
@@ -74,7 +178,8 @@ def get_solver(solver, params=None):
     """Resolve ``solver`` (a registered string or an update-rule object) to a rule.
 
     For a string, the fields of the rule's dataclass are filled from ``params``
-    (the estimator's parameters) where the names match.
+    (the estimator's parameters) where the names match. The result always has
+    every optional hook (see :func:`as_update_rule`).
     """
     if isinstance(solver, type):
         raise ValueError(
@@ -82,7 +187,7 @@ def get_solver(solver, params=None):
             f"solver={solver.__name__}(), or a registered name."
         )
     if not isinstance(solver, str):
-        return solver
+        return as_update_rule(solver)
     try:
         cls = SOLVERS[solver]
     except KeyError:
@@ -97,5 +202,7 @@ def get_solver(solver, params=None):
             for f in dataclasses.fields(cls)
             if f.init and f.name in params
         }
-        return cls(**kwargs)
-    return cls()
+        rule = cls(**kwargs)
+    else:
+        rule = cls()
+    return as_update_rule(rule)

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import UpdateRule, register_solver
+from .base import UpdateRule, _register_builtin
 
 
-@register_solver
+@_register_builtin
 @dataclass
 class GradientDescent(UpdateRule):
     r"""Gradient descent / ISTA: :math:`\theta \leftarrow \operatorname{prox}_{\eta R}(\theta - \eta \nabla f(\theta))`.
@@ -29,7 +29,7 @@ class GradientDescent(UpdateRule):
         return ctx.objective.prox(theta - lr * grad, lr), state
 
 
-@register_solver
+@_register_builtin
 @dataclass
 class StochasticGradientDescent(GradientDescent):
     r"""Minibatch SGD: the same step on the gradient of a shuffled batch.
@@ -52,29 +52,34 @@ def _momentum_rate(rule, objective, stochastic):
     return 1.0 / ((1.0 - rule.momentum) * objective.lipschitz())
 
 
-@register_solver
+@_register_builtin
 @dataclass
 class Momentum(UpdateRule):
-    r"""Heavy ball in the course notes' form.
+    r"""Heavy ball in the course notes' form (§7.1).
 
     .. math::
-        v \leftarrow \beta v + (1 - \beta) \nabla f(\theta), \qquad
-        \theta \leftarrow \theta - \eta v,
+        v_{t+1} = \beta v_t + (1 - \beta) \nabla f(\theta_t), \qquad
+        \theta_{t+1} = \theta_t - \eta v_{t+1}, \qquad v_0 = 0,
 
-    computed as the equivalent two-step form
+    which is ``torch.optim.SGD(lr=eta, momentum=beta, dampening=beta)`` except
+    for torch's first step (its buffer starts at :math:`g_1`, not
+    :math:`(1-\beta) g_1`). Computed as the equivalent two-step form
     :math:`\theta_{t+1} = \theta_t - \tau \nabla f(\theta_t) + \beta(\theta_t - \theta_{t-1})`,
     :math:`\tau = (1-\beta)\eta`, whose proximal version
     :math:`\theta_{t+1} = \operatorname{prox}_{\tau R}(\theta_t - \tau \nabla f(\theta_t) + \beta(\theta_t - \theta_{t-1}))`
     (iPiano, Ochs et al. 2014) serves ``ProxLasso``.
 
     ``learning_rate="auto"`` is :math:`\eta = 1 / ((1 - \beta) L)`, i.e.
-    :math:`\tau = 1/L`. On full batches the momentum is dropped when the
-    objective rises (function-value restart, O'Donoghue & Candès 2015), which
-    keeps the heavy ball convergent on every convex problem here.
+    :math:`\tau = 1/L`. ``restart=True`` (off by default) drops the momentum
+    whenever the full-batch objective rises (function-value restart,
+    O'Donoghue & Candès 2015).
     """
 
     name = "momentum"
+    # the heavy ball's objective oscillates on its way down: not a plateau
+    default_schedule = "constant"
     momentum: float = 0.9
+    restart: bool = False
 
     def auto_learning_rate(self, objective, stochastic):
         return _momentum_rate(self, objective, stochastic)
@@ -84,7 +89,7 @@ class Momentum(UpdateRule):
 
     def step(self, theta, value, grad, state, ctx):
         previous = state["previous"]
-        if not ctx.stochastic:
+        if self.restart and not ctx.stochastic:
             if value > state["previous_value"]:
                 previous = theta  # restart: no momentum this step
             state["previous_value"] = value
@@ -94,14 +99,14 @@ class Momentum(UpdateRule):
         return ctx.objective.prox(moved, tau), state
 
 
-@register_solver
+@_register_builtin
 @dataclass
 class Nesterov(UpdateRule):
-    r"""Nesterov's accelerated gradient in the course notes' form.
+    r"""Nesterov's accelerated gradient in the course notes' form (§7.2).
 
     .. math::
-        v \leftarrow \beta v + (1-\beta)\nabla f(\theta - \eta\beta v), \qquad
-        \theta \leftarrow \theta - \eta v,
+        v_{t+1} = \beta v_t + (1-\beta)\nabla f(\theta_t - \eta\beta v_t), \qquad
+        \theta_{t+1} = \theta_t - \eta v_{t+1}, \qquad v_0 = 0,
 
     computed as the equivalent look-ahead form (FISTA with constant momentum)
 
@@ -110,14 +115,17 @@ class Nesterov(UpdateRule):
         \theta_{t+1} = \operatorname{prox}_{\tau R}\big(y - \tau \nabla f(y)\big),
         \quad \tau = (1 - \beta)\eta,
 
-    which is also the proximal (FISTA-type) variant for ``ProxLasso``. On full
-    batches the momentum is dropped whenever the step points against the
-    gradient mapping (adaptive restart, O'Donoghue & Candès 2015).
+    which is also the proximal (FISTA-type) variant for ``ProxLasso``.
     ``learning_rate="auto"`` is :math:`\eta = 1/((1-\beta)L)`, i.e. :math:`\tau = 1/L`.
+    ``restart=True`` (off by default) drops the momentum whenever the
+    full-batch step points against the gradient mapping (adaptive gradient
+    restart, O'Donoghue & Candès 2015).
     """
 
     name = "nesterov"
+    default_schedule = "constant"  # (as momentum)
     momentum: float = 0.9
+    restart: bool = False
 
     def auto_learning_rate(self, objective, stochastic):
         return _momentum_rate(self, objective, stochastic)
@@ -131,9 +139,11 @@ class Nesterov(UpdateRule):
         lookahead = theta + self.momentum * (theta - previous)
         lookahead_grad = ctx.gradient(lookahead)
         new_theta = ctx.objective.prox(lookahead - tau * lookahead_grad, tau)
-        if not ctx.stochastic and np.dot(lookahead - new_theta, new_theta - theta) > 0:
-            # restart: the next look-ahead starts from new_theta without momentum
-            state["previous"] = new_theta
-        else:
-            state["previous"] = theta
+        restart = (
+            self.restart
+            and not ctx.stochastic
+            and np.dot(lookahead - new_theta, new_theta - theta) > 0
+        )
+        # on a restart the next look-ahead starts from new_theta without momentum
+        state["previous"] = new_theta if restart else theta
         return new_theta, state

@@ -18,15 +18,16 @@ import numpy as np
 import scipy.linalg
 from scipy.sparse.linalg import LinearOperator, cg
 
-from .base import UpdateRule, register_solver
+from .base import UpdateRule, _register_builtin
 from .line_search import armijo
 
 
-@register_solver
+@_register_builtin
 @dataclass
 class Newton(UpdateRule):
     name = "newton"
     full_batch_only = True
+    default_schedule = "constant"  # the Armijo line search sets every step
     dense_limit: int = 2000
 
     def auto_learning_rate(self, objective, stochastic):
@@ -135,29 +136,36 @@ def _solve_dense(H, rhs):
     H is first equilibrated, ``D H D`` with ``D = diag(H)^(-1/2)``, so the
     singularity test sees curvature relative to each coordinate's own scale:
     rescaling a feature by 1e6 changes nothing (Newton's step is invariant to
-    it), while a truly null direction still shows as a tiny pivot.
+    it), while a truly null direction still shows as a tiny pivot. On a
+    singular H (collinear features without penalty) the step is the solution of
+    least norm *in the original coordinates*, as ``pinv(H) @ rhs``: from zero
+    coefficients, least squares then lands on the pinv solution.
     """
     diagonal = np.diag(H).copy()
-    diagonal[diagonal <= 0] = 1.0
+    diagonal[~(diagonal > 0)] = 1.0
     D = 1.0 / np.sqrt(diagonal)
-    return D * _solve_equilibrated(H * np.outer(D, D), D * rhs)
-
-
-def _solve_equilibrated(H, rhs):
+    equilibrated = H * np.outer(D, D)
+    scaled_rhs = D * rhs
     try:
-        factor, lower = scipy.linalg.cho_factor(H, check_finite=False)
+        factor, lower = scipy.linalg.cho_factor(equilibrated, check_finite=False)
         pivots = np.abs(np.diag(factor))
         # Cholesky of a singular PSD matrix can succeed on rounding noise; its
         # pivots (square roots of the eigenvalue scale) then betray it.
-        if pivots.min() > np.sqrt(_SINGULAR_RCOND) * pivots.max():
-            return scipy.linalg.cho_solve((factor, lower), rhs, check_finite=False)
-    except np.linalg.LinAlgError:
+        if np.all(np.isfinite(factor)) and (
+            pivots.min() > np.sqrt(_SINGULAR_RCOND) * pivots.max()
+        ):
+            return D * scipy.linalg.cho_solve((factor, lower), scaled_rhs)
+    except (np.linalg.LinAlgError, ValueError):
         pass
-    # Collinear features without penalty: the minimum-norm step, as pinv gives.
-    eigenvalues, vectors = scipy.linalg.eigh(H, check_finite=False)
+    eigenvalues, vectors = scipy.linalg.eigh(equilibrated, check_finite=False)
     keep = eigenvalues > _SINGULAR_RCOND * max(eigenvalues[-1], np.finfo(float).tiny)
-    vectors = vectors[:, keep]
-    return vectors @ ((vectors.T @ rhs) / eigenvalues[keep])
+    kept = vectors[:, keep]
+    step = D * (kept @ ((kept.T @ scaled_rhs) / eigenvalues[keep]))
+    # null(H) = D null(D H D): remove the step's component there
+    null = D[:, None] * vectors[:, ~keep]
+    if null.size:
+        step -= null @ np.linalg.lstsq(null, step, rcond=None)[0]
+    return step
 
 
 def _solve_cg(hessp, grad):

@@ -28,6 +28,16 @@ ADAM_REASON = (
 )
 
 
+RMSPROP_REASON = (
+    "Measured: on the check's 3-class problem both fits converge (optimality "
+    "below tol times the null model's), but the adaptive schedule's step decays "
+    "fire at different iterations for the weighted and the repeated data (their "
+    "rounding differs), so the runs stop at different points of the tolerance "
+    "region of this flat (alpha=1e-4) objective: predict_proba agrees to ~3e-4, "
+    "not to the check's rtol=1e-7."
+)
+
+
 def _instances():
     for Estimator in ESTIMATORS:
         for solver in BUILTIN_SOLVERS:
@@ -39,6 +49,10 @@ def _expected_failed_checks(estimator):
         reason = STOCHASTIC_REASON
     elif estimator.solver in ("adam", "adamw"):
         reason = ADAM_REASON
+    elif estimator.solver == "rmsprop" and type(estimator).__name__ == (
+        "GDLogisticRegression"
+    ):
+        reason = RMSPROP_REASON
     else:
         return {}
     return {

@@ -226,7 +226,8 @@ def test_null_raw_is_the_optimal_constant(loss_cls, container, n, d, seed, alpha
     W, c = obj.split(theta)
     np.testing.assert_array_equal(W, 0.0)
     # c is the centred intercept divided by the intercept column's scale sigma
-    c = c * obj.intercept_scale
+    # (least squares centres y first: its mean returns as target_offset)
+    c = c * obj.intercept_scale + obj.target_offset
     np.testing.assert_allclose(c, loss_cls().null_raw(Y, sw / sw.sum()))
 
     # the intercept gradient vanishes at the null model (up to the 1e-12 clip
