@@ -257,6 +257,11 @@ class GDModelMixin:
             learning_rate = float(rule.auto_learning_rate(objective, stochastic))
         else:
             learning_rate = float(self.learning_rate)
+        if not (np.isfinite(learning_rate) and learning_rate > 0):
+            raise ValueError(  # L overflowed: X's values are too large
+                f"learning_rate='auto' is {learning_rate} on this data: X's values "
+                "are too large for its dtype. Rescale X (e.g. with StandardScaler)."
+            )
         schedule = self.schedule
         if schedule == "auto":  # minibatch noise floors shrink only with the step
             schedule = "adaptive" if stochastic else rule.default_schedule
