@@ -16,7 +16,9 @@ converged when the scale-invariant optimality
 :math:`\theta_0` the null model. Rescaling or shifting one column of X changes
 neither side, so one raw column cannot make the test pass early.
 
-*Minibatches*: an epoch "improves" when the full-data objective falls below
+*Minibatches*: the full-data objective and gradient are computed once an
+epoch; the run has converged as soon as the full-batch test above passes.
+Otherwise an epoch "improves" when the full-data objective falls below
 ``best - tol * |best|``. After ``n_iter_no_change`` epochs without improvement
 the ``"adaptive"`` schedule divides the step by 5 (at most three times); at the
 next plateau (or at the first with ``schedule="constant"``) the run ends and the
@@ -219,7 +221,7 @@ class Monitor:
         self.loss_curve.append(value)
         self.learning_rates.append(self.learning_rate)
         stop = False
-        if not self.stochastic:
+        if grad is not None:  # every full-batch iteration; every epoch
             self.optimality = self.objective.optimality(theta, grad)
             if self.tol > 0 and self.optimality <= self.threshold:
                 self.status = "converged"
@@ -395,6 +397,14 @@ def run(
             theta = _run_full_batch(
                 objective, rule, theta, monitor, ctx, max_iter, start
             )
+        if monitor.status == "converged" and objective.has_no_minimiser(theta):
+            monitor.status = "stalled"
+            monitor.reason = (
+                "the classes are linearly separable and alpha=0, so the objective "
+                "has no minimiser: it decreases forever as the coefficients grow "
+                "(these are where tol stopped them). Set alpha > 0 for a unique, "
+                "finite solution"
+            )
         monitor.finish()
     return FitResult(
         theta=theta,
@@ -455,9 +465,8 @@ def _run_minibatch(objective, rule, theta, monitor, ctx, max_iter, batch_size, r
             grad = objective.gradient(theta, rows)
             theta, state = _step(rule, theta, None, grad, state, ctx)
         ctx.rows = None
-        if monitor.record(theta, objective.value(theta)):
+        # the full-data gradient once an epoch: the run also stops when it
+        # passes the full-batch test (as SGD does on data it interpolates)
+        if monitor.record(theta, *objective.value_and_grad(theta)):
             break
-    if monitor.status == "max_iter":  # say how far from optimal the budget left it
-        _, grad = objective.value_and_grad(theta)
-        monitor.optimality = objective.optimality(theta, grad)
     return theta

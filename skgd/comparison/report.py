@@ -128,9 +128,11 @@ def format_report(result, sort="time"):
     else:
         stopping = (
             f"same for every solver: tol={s['tol']:g}, max_iter={s['max_iter']} "
-            "(full batch: stop when the gradient's max-norm, or the prox-gradient "
-            "step's for L1, falls below tol x its value at zero coefficients; "
-            "minibatch: when the epoch objective stops improving by tol)"
+            "(full batch: stop when the scale-invariant optimality, each "
+            "gradient coordinate over the root of its curvature, falls below "
+            "tol x its value at the null model; minibatch: when the epoch "
+            "objective stops improving by tol and is within sqrt(tol) of its "
+            "minimum)"
         )
     threads = s["n_threads"] if s["n_threads"] is not None else "library default"
     data = (

@@ -25,8 +25,9 @@ class Run:
     coef_distance : float
         ``||theta - theta*|| / ||theta*||`` over coefficients and intercept.
     rel_optimality : float
-        The stopping measure (max-norm of the gradient, or of the prox-gradient
-        step for L1) relative to its value at zero coefficients.
+        The stopping measure (the scale-invariant optimality
+        :meth:`skgd.objective.Objective.optimality`) relative to its value at
+        the null model.
     n_iter : int or None
         Iterations (epochs for minibatch solvers).
     time : float

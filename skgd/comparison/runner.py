@@ -65,8 +65,9 @@ class _Scorer:
         self.objective = objective
         null = objective.initial_theta()
         _, grad = objective.value_and_grad(null)
-        # the fit loop's stopping scale: the optimality of the null model
-        self.scale = max(objective.optimality(null, grad), np.sqrt(np.finfo(float).eps))
+        # the fit loop's stopping scale: the optimality of the null model (and
+        # its rounding floor, so that rel_optimality <= tol means converged)
+        self.scale = objective.stopping_threshold(1.0, objective.optimality(null, grad))
         self.F_star, self.flat_star = self._measure(objective.pack(coef, intercept))
         self.norm_star = max(np.linalg.norm(self.flat_star), np.finfo(float).tiny)
 

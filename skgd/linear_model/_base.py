@@ -260,7 +260,8 @@ class GDModelMixin:
         if not (np.isfinite(learning_rate) and learning_rate > 0):
             raise ValueError(  # L overflowed: X's values are too large
                 f"learning_rate='auto' is {learning_rate} on this data: X's values "
-                "are too large for its dtype. Rescale X (e.g. with StandardScaler)."
+                "are too large or too small for its dtype. Rescale X (e.g. with "
+                "StandardScaler)."
             )
         schedule = self.schedule
         if schedule == "auto":  # minibatch noise floors shrink only with the step
@@ -348,6 +349,17 @@ def _check_representable(objective):
             f"{objective.dtype}: no gradient method can be run on it. Rescale X "
             "(e.g. with StandardScaler) before fitting."
         )
+    # squares below the smallest normal number lose every digit (X * 1e-160)
+    second = objective.feature_second_moment
+    dtype_info = np.finfo(objective.dtype)
+    tiny = (second > 0) & (second < dtype_info.tiny / dtype_info.eps)
+    if np.any(tiny):
+        worst = int(np.argmax(tiny))
+        raise ValueError(
+            f"Feature {worst} has values so small (|x| ~ {np.sqrt(second[worst]):.1g}) "
+            f"that their squares underflow {objective.dtype}: no gradient method "
+            "can be run on it. Rescale X (e.g. with StandardScaler) before fitting."
+        )
     null = objective.initial_theta()
     value, grad = objective.value_and_grad(null)
     if not (np.isfinite(value) and np.all(np.isfinite(grad))):
@@ -404,7 +416,7 @@ def _not_converged_message(
     start, end = result.start_value, result.loss_curve[-1]
     progress = start - end
     available = 0.5 * result.null_optimality**2
-    if available > 0 and progress < 1e-3 * available and relative > 0.1:
+    if available > 0 and progress < 1e-2 * available and relative > 0.5:
         auto = rule.auto_learning_rate(objective, stochastic)
         causes.append(
             f"The fit barely moved from its start (the objective fell by "
@@ -435,6 +447,11 @@ def _not_converged_message(
             f"The adaptive schedule divided the step {result.n_decays} times (to "
             f"{result.learning_rates[-1]:.3g}) because the objective kept "
             "oscillating: try a smaller learning_rate."
+        )
+    if result.status == "max_iter" and objective.has_no_minimiser(result.theta):
+        causes.append(
+            "The classes are linearly separable and alpha=0: no minimiser exists "
+            "(the coefficients grow forever); set alpha > 0."
         )
     if not causes and result.status == "max_iter":
         causes.append(f"Increase max_iter (now {estimator.max_iter}) or tol.")

@@ -21,7 +21,10 @@ class GDLinearRegression(GDModelMixin, RegressorMixin, BaseEstimator):
     With ``alpha=0`` the minimiser is the least-squares solution of
     ``np.linalg.pinv`` / ``np.linalg.lstsq`` and ``LinearRegression``; with
     ``alpha > 0`` it is ``Ridge(alpha=S * alpha)``. The intercept ``b`` is never
-    penalised.
+    penalised. With collinear columns and ``alpha=0`` there are many
+    least-squares solutions: gd, momentum, nesterov, lbfgs and newton (started
+    from zero) return the minimum-norm one, as ``pinv`` (of the centred X with
+    an intercept); the adaptive solvers and sgd return one of them.
 
     Parameters
     ----------

@@ -39,6 +39,10 @@ class SquaredLoss:
     def hessian_blocks(self, y, raw):
         yield 0, 0, self.hessian(y, raw)[:, 0]
 
+    def separates(self, y, raw):
+        """Least squares always has a minimiser: never "separated"."""
+        return False
+
     def null_raw(self, y, sw):
         """Optimal constant prediction: the weighted mean."""
         return sw @ y
@@ -76,6 +80,12 @@ class LogisticLoss:
 
     def hessian_blocks(self, y, raw):
         yield 0, 0, self.hessian(y, raw)[:, 0]
+
+    def separates(self, y, raw):
+        """Whether ``raw`` classifies every row correctly with a positive margin:
+        then the data are linearly separable and, unpenalised, the loss has no
+        minimiser (it decreases forever along ``raw``'s direction)."""
+        return bool(np.all((raw[:, 0] > 0) == (y[:, 0] > 0.5)))
 
     def null_raw(self, y, sw):
         """Optimal constant prediction: the log-odds of the weighted mean."""
@@ -122,6 +132,12 @@ class MultinomialLoss:
             yield k, k, proba[:, k] * (1.0 - proba[:, k])
             for l in range(k + 1, K):
                 yield k, l, -proba[:, k] * proba[:, l]
+
+    def separates(self, y, raw):
+        """Whether the largest score is every row's class, strictly (see
+        :meth:`LogisticLoss.separates`)."""
+        scores = np.where(y > 0.5, -np.inf, raw).max(axis=1)
+        return bool(np.all((raw * y).sum(axis=1) > scores))
 
     def null_raw(self, y, sw):
         """Optimal constant prediction: centred log class frequencies."""

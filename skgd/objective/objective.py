@@ -481,8 +481,9 @@ class Objective:
         sw = self.sw.astype(np.float64)
         mean = np.zeros(d) if self.x_mean is None else self.x_mean.astype(np.float64)
         X = self.X
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             second, variance = self._column_moments(X, sw, mean, d)
+        self.feature_second_moment = second
         if not self.fit_intercept:
             return second, np.zeros(d, dtype=bool)
         # centring a constant column leaves rounding noise of order eps * |x|
@@ -569,32 +570,45 @@ class Objective:
         return float(np.max(measure, initial=0.0))
 
     def suboptimality_estimate(self, theta, grad, dense_limit=2000):
-        r"""Estimated :math:`F(\theta) - \min F`: the Newton decrement
-        :math:`\tfrac12 g^\top H^{+} g` (exact for least squares), from the dense
-        Hessian when it has at most ``dense_limit`` rows; otherwise, and for
-        non-smooth penalties, the diagonal version
-        :math:`\tfrac12 \sum_k h_k r_k^2` with the coordinate prox-gradient
-        steps ``r`` of :meth:`optimality` (exact when features are uncorrelated).
+        r"""Estimated :math:`F(\theta) - \min F`: the (proximal) Newton decrement
+        :math:`\tfrac12 G^\top H_{\mathcal F}^{+} G` (exact for least squares
+        once the support is right).
+
+        ``G`` is the coordinate gradient mapping :math:`h \odot (\theta -
+        \operatorname{prox}_{R/h}(\theta - g/h))` (the gradient for smooth
+        objectives, the minimal-norm subgradient for L1) and :math:`H_{\mathcal F}`
+        the Hessian of the smooth part on the free coordinates (non-zero, or
+        with a non-zero ``G``). Beyond ``dense_limit`` parameters, the diagonal
+        version :math:`\tfrac12 \sum_k G_k^2 / h_k` (exact for uncorrelated
+        features).
         """
         h = self.coordinate_curvature()
         curved = h > 0
-        grad = np.asarray(grad, dtype=np.float64)
-        if self.penalty.smooth and self.size <= dense_limit:
-            H = self.hessian(theta)
-            for direction in self.invariant_directions():
-                H += np.outer(direction, direction)
-            # equilibrate, then a least-squares solve: singular H (collinear
-            # columns) has the gradient in its range
-            D = np.where(curved, 1.0 / np.sqrt(np.where(curved, h, 1.0)), 0.0)
-            scaled = scipy.linalg.lstsq(
-                H * np.outer(D, D), D * grad, cond=1e-12, check_finite=False
-            )[0]
-            return 0.5 * max(float((D * grad) @ scaled), 0.0)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             inverse = np.where(curved, 1.0 / np.where(curved, h, 1.0), 0.0)
             theta = np.asarray(theta, dtype=np.float64)
-            step = theta - self.prox(theta - grad * inverse, inverse)
-            return 0.5 * float(np.sum(h[curved] * step[curved] ** 2))
+            grad = np.asarray(grad, dtype=np.float64)
+            if self.penalty.smooth:
+                mapping = np.where(curved, grad, 0.0)
+            else:
+                mapping = h * (theta - self.prox(theta - grad * inverse, inverse))
+        free = curved & ((mapping != 0) | (theta != 0))
+        if not np.any(free):
+            return 0.0
+        if self.size > dense_limit:
+            return 0.5 * float(np.sum(mapping[free] ** 2 * inverse[free]))
+        H = self.hessian(theta)
+        for direction in self.invariant_directions():
+            H += np.outer(direction, direction)
+        H = H[np.ix_(free, free)]
+        G = mapping[free]
+        # equilibrate, then a least-squares solve: a singular H (collinear
+        # columns) has G in its range
+        D = np.sqrt(inverse[free])
+        solution = scipy.linalg.lstsq(
+            H * np.outer(D, D), D * G, cond=1e-12, check_finite=False
+        )[0]
+        return 0.5 * max(float((D * G) @ solution), 0.0)
 
     def rounding_optimality(self):
         r"""The optimality measure's rounding level in X's dtype,
@@ -610,10 +624,20 @@ class Objective:
             self._rounding_optimality = (
                 32.0
                 * eps
-                * self.n_samples**0.25
+                * self.weighted_rows.size**0.25
                 * float(np.sqrt(2.0 * max(data_scale, 0.0)))
             )
         return self._rounding_optimality
+
+    def has_no_minimiser(self, theta):
+        """Whether F provably has no minimiser: unpenalised classification whose
+        iterate ``theta`` already separates the (weighted) classes, so F keeps
+        decreasing along it and the coefficients grow without bound."""
+        if self.penalty.curvature > 0 or not self.penalty.smooth:
+            return False
+        rows = self.weighted_rows
+        raw = self.raw_prediction(theta)[rows]
+        return self.loss.separates(self.Y[rows], raw)
 
     def stopping_threshold(self, tol, null_optimality):
         """``max(tol * M(theta_null), rounding level)``: the full-batch stopping test."""

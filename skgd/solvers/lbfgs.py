@@ -24,9 +24,10 @@ class LBFGS(UpdateRule):
     It stops when the fit loop's optimality test passes (``tol``); when
     L-BFGS-B itself gives up first (a line search that cannot decrease the
     objective further, usually at the precision of float32 data) the run ends
-    as *stalled* unless the test passes there. The objective is divided by its
-    value at the start, so L-BFGS-B's absolute floor on the relative decrease
-    (``ftol``) does not stop fits whose objective is tiny.
+    as *stalled* unless the test passes there. L-BFGS-B's own tests (``gtol``,
+    ``ftol``) are off: its projected-gradient test is not scale-invariant, and
+    its relative-decrease test has an absolute floor that stops fits whose
+    objective is tiny. The objective is divided by its value at the start.
     """
 
     name = "lbfgs"
@@ -101,9 +102,10 @@ class LBFGS(UpdateRule):
             options={
                 "maxiter": max_iter,
                 "maxcor": self.memory,
-                # the fit loop's scale-invariant test decides convergence
+                # the fit loop's scale-invariant test decides convergence; L-BFGS-B
+                # otherwise stops only when its line search fails (at precision)
                 "gtol": 0.0,
-                "ftol": 64 * np.finfo(float).eps,
+                "ftol": 0.0,
                 "maxfun": max(15000, 50 * max_iter),
             },
         )
