@@ -5,6 +5,7 @@ place means a rename upstream is a one-line fix here.
 """
 
 from sklearn.base import _fit_context
+from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
@@ -15,6 +16,7 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 
 __all__ = [
     "HasMethods",
+    "LinearClassifierMixin",
     "Interval",
     "StrOptions",
     "_check_sample_weight",

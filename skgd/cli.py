@@ -12,7 +12,9 @@ import sys
 from . import __version__
 from .comparison import (
     BUNDLED_DATASETS,
+    DEFAULT_ALPHA,
     DEFAULT_DATASET,
+    PROBLEM_TABLE,
     PROBLEMS,
     SORT_KEYS,
     SYNTHETIC,
@@ -89,9 +91,9 @@ def build_parser():
             "Fit every solver on the same objective, the same (standardized) data "
             "and the same stopping rule, and print: final objective, relative "
             "suboptimality and coefficient distance to a reference optimum "
-            "(lstsq / Ridge / LogisticRegression / Lasso at a much tighter "
-            "tolerance), iterations and wall time. Without --problem, runs the "
-            "three problems on their default datasets ("
+            "(lstsq / Ridge / LogisticRegression / Lasso / ElasticNet / "
+            "PoissonRegressor at a much tighter tolerance), iterations and wall "
+            "time. Without --problem, runs every problem on its default dataset ("
             + ", ".join(f"{p} -> {d}" for p, d in DEFAULT_DATASET.items())
             + ")."
         ),
@@ -129,7 +131,9 @@ def build_parser():
     c.add_argument(
         "--alpha",
         type=_nonnegative_float,
-        help="penalty strength (default: linear 0, logistic 0.01, lasso 1)",
+        help="penalty strength (default: "
+        + ", ".join(f"{p} {a:g}" for p, a in DEFAULT_ALPHA.items())
+        + ")",
     )
     stop = c.add_argument_group("stopping (the same for every solver)")
     stop.add_argument(
@@ -214,7 +218,8 @@ def _problems_and_datasets(args):
     if args.dataset == SYNTHETIC:
         return [(p, SYNTHETIC) for p in PROBLEMS]
     if args.dataset in BUNDLED_DATASETS:
-        return [(p, args.dataset) for p in BUNDLED_DATASETS[args.dataset][1]]
+        kind = BUNDLED_DATASETS[args.dataset][1]
+        return [(p.name, args.dataset) for p in PROBLEM_TABLE if p.target == kind]
     raise UsageError(
         "skgd compare: with a data file, choose the problem with --problem "
         f"({', '.join(PROBLEMS)})"

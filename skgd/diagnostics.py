@@ -26,11 +26,14 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_X_y
 
-from .fit_loop import StepContext, _batches
-from .linear_model import GDLinearRegression, GDLogisticRegression
-from .linear_model._base import DEFAULT_SGD_BATCH_SIZE
+from .fit_loop import StepContext, minibatches
+from .linear_model import (
+    DEFAULT_SGD_BATCH_SIZE,
+    GDLinearRegression,
+    GDLogisticRegression,
+)
 from .objective import Objective
-from .solvers import get_solver
+from .solvers import Algorithm, get_solver
 
 __all__ = ["LRFinderResult", "check_gradient", "lr_find", "objective_for"]
 
@@ -100,7 +103,7 @@ def _function_and_gradient(target, X, y, sample_weight):
 
             def f(theta):
                 W, _ = objective.split(theta)
-                return objective.value(theta) - objective.penalty.value(W)
+                return objective.value(theta) - objective.penalty.nonsmooth_value(W)
 
         return f, objective.gradient, objective.size, objective.initial_theta()
     value = getattr(target, "value", None)
@@ -254,7 +257,7 @@ class LRFinderResult:
 
 def _batches_forever(support, batch_size, rng):
     while True:
-        yield from _batches(support, batch_size, rng)
+        yield from minibatches(support, batch_size, rng)
 
 
 def lr_find(
@@ -335,7 +338,7 @@ def lr_find(
     name = (
         estimator.solver if isinstance(estimator.solver, str) else type(rule).__name__
     )
-    if rule.whole_algorithm or rule.full_batch_only:
+    if isinstance(rule, Algorithm) or rule.full_batch_only:
         raise ValueError(
             f"solver {name!r} chooses its own step lengths (line search); the "
             "learning-rate range test applies to first-order solvers."

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .exceptions import DivergenceError
+from .solvers.base import Algorithm
 
 # The objective may exceed the null model's by this factor before the run is
 # declared divergent: far above what a converging solver (even a noisy
@@ -279,11 +280,20 @@ class Monitor:
         return True
 
     def stalled(self, reason):
-        """End the run: no further progress is possible (an exact fixed point, a
-        failed line search); it has converged only if the test passes."""
-        if self.tol > 0 and self.optimality <= self.threshold:
+        r"""End the run: no further progress is possible (an exact fixed point, a
+        failed line search). It has converged if the test passes, or if the
+        optimality is within the objective's own precision: then
+        :math:`M^2/2`, the decrease still available, is below the rounding of
+        F (:math:`M \le \sqrt{32\,\epsilon\,|F|}`), which no method that
+        compares objective values can resolve (line searches, L-BFGS-B)."""
+        if self.tol <= 0:
+            return
+        value = self.loss_curve[-1] if self.loss_curve else self.null_value
+        eps = np.finfo(self.objective.dtype).eps
+        precision = math.sqrt(32 * eps * abs(value))
+        if self.optimality <= max(self.threshold, precision):
             self.status = "converged"
-        elif self.tol > 0:
+        else:
             self.status = "stalled"
             self.reason = reason
 
@@ -311,7 +321,8 @@ class Monitor:
             self._print(self.loss_curve[-1], final=True)
 
 
-def _batches(support, batch_size, rng):
+def minibatches(support, batch_size, rng):
+    """Shuffled batches of ``batch_size`` rows drawn from ``support``: one epoch."""
     order = rng.permutation(support)
     for start in range(0, order.size, batch_size):
         yield order[start : start + batch_size]
@@ -338,9 +349,8 @@ def run(
     Parameters
     ----------
     objective : Objective
-    rule : UpdateRule
-        A rule with defaults for every optional hook (see
-        :func:`skgd.solvers.as_update_rule`).
+    rule : UpdateRule or Algorithm
+        A solver with every optional hook (see :func:`skgd.solvers.as_solver`).
     learning_rate : float
         Base step size (the rule decides what it scales; the schedule multiplies it).
     max_iter : int
@@ -383,7 +393,7 @@ def run(
             solver_name=rule.name or type(rule).__name__,
         )
         ctx = StepContext(objective, learning_rate, stochastic)
-        if rule.whole_algorithm:
+        if isinstance(rule, Algorithm):
             start_value = objective.value(theta) if start is None else null_value
             theta = rule.minimize(objective, theta, monitor, ctx, max_iter=max_iter)
         elif stochastic:
@@ -459,7 +469,7 @@ def _run_minibatch(objective, rule, theta, monitor, ctx, max_iter, batch_size, r
     support = objective.weighted_rows
     for _ in range(max_iter):
         ctx.learning_rate = monitor.learning_rate
-        for rows in _batches(support, batch_size, rng):
+        for rows in minibatches(support, batch_size, rng):
             ctx.rows = rows
             # minibatch rules never read the batch objective: skip computing it
             grad = objective.gradient(theta, rows)

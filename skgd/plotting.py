@@ -4,11 +4,22 @@ matplotlib is imported inside the functions, so ``import skgd`` never needs it;
 without it they raise an ImportError that says how to install it
 (``pip install 'skgd[plot]'``). Figures written to a file are built with
 ``matplotlib.figure.Figure`` (no pyplot, no GUI backend, no global state).
+
+This module imports nothing from skgd: the comparison and the diagnostics
+import it (lazily) to draw their results, so it must not import them back.
 """
 
 import numpy as np
 
-__all__ = ["plot_comparison", "plot_lr_find", "require_matplotlib"]
+__all__ = [
+    "SUBOPTIMALITY_FLOOR",
+    "plot_comparison",
+    "plot_lr_find",
+    "require_matplotlib",
+]
+
+# Suboptimality below this is rounding: the plots clip there.
+SUBOPTIMALITY_FLOOR = 1e-16
 
 INSTALL_HINT = "pip install 'skgd[plot]' (or pip install matplotlib)"
 # Line styles cycle so that solvers with identical curves (adam and adamw with
@@ -58,13 +69,16 @@ def plot_comparison(results, filename=None, axes=None):
     time (the estimators record the objective per iteration, not a clock), so
     the time axis spreads the set-up cost evenly; it is logarithmic and starts
     at the first iteration. scikit-learn's default solver is marked on the
-    time panel at its final suboptimality and fit time.
+    time panel at its final suboptimality and fit time. A solver's colour is
+    its position in the results' ``solver_order`` (every registered solver,
+    the built-in ones in the README's order), so it keeps its colour in plots
+    of different subsets.
     """
-    from .comparison import SUBOPTIMALITY_FLOOR, all_solvers
-
-    palette = {name: i for i, name in enumerate(all_solvers())}
-
     results = list(results)
+    palette = {}
+    for result in results:
+        for name in result.solver_order:
+            palette.setdefault(name, len(palette))
     if axes is None:
         fig, axes = _new_figure(len(results), 2, 12.5, 4.2 * len(results))
     else:

@@ -12,7 +12,7 @@ from importlib.metadata import entry_points
 import pytest
 
 from skgd.cli import main
-from skgd.comparison import all_solvers, compare
+from skgd.comparison import PROBLEM_TABLE, PROBLEMS, all_solvers, compare
 
 FAST = ["--solvers", "gd", "newton"]
 
@@ -128,7 +128,7 @@ def test_csv_output_of_every_default_problem(capsys):
     code, out, _ = _run(capsys, ["--csv", "--solvers", "newton"])
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert {r["problem"] for r in rows} == {"linear", "logistic", "lasso"}
+    assert {r["problem"] for r in rows} == set(PROBLEMS)
     assert {r["kind"] for r in rows} == {"reference", "baseline", "solver"}
 
 
@@ -202,7 +202,7 @@ def test_help_and_version(capsys):
     assert "skgd" in capsys.readouterr().out
 
 
-def test_no_arguments_run_the_three_default_problems(capsys, monkeypatch):
+def test_no_arguments_run_every_default_problem(capsys, monkeypatch):
     """`skgd` alone == `skgd compare`: every problem on its default dataset with
     every solver. The full comparisons themselves are checked in test_compare."""
     import skgd.cli
@@ -216,17 +216,10 @@ def test_no_arguments_run_the_three_default_problems(capsys, monkeypatch):
     monkeypatch.setattr(skgd.cli, "compare", fast_compare)
     code, out, _ = _run(capsys, [])
     assert code == 0
-    assert calls == [
-        ("linear", "diabetes", all_solvers()),
-        ("logistic", "breast_cancer", all_solvers()),
-        ("lasso", "diabetes", all_solvers()),
-    ]
-    for title in (
-        "linear on diabetes",
-        "logistic on breast_cancer",
-        "lasso on diabetes",
-    ):
-        assert title in out
+    # every problem of the table, on its default dataset
+    assert calls == [(p.name, p.default_dataset, all_solvers()) for p in PROBLEM_TABLE]
+    for problem in PROBLEM_TABLE:
+        assert f"{problem.name} on {problem.default_dataset}" in out
 
 
 def test_python_m_skgd_is_the_cli(monkeypatch, capsys):

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 DOCS = Path(__file__).parent.parent / "docs"
 TOOLCHAIN = ("sphinx", "furo", "matplotlib")
 MISSING = [name for name in TOOLCHAIN if importlib.util.find_spec(name) is None]

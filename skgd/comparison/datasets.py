@@ -8,14 +8,14 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.utils import check_random_state
 
-from .problems import PROBLEMS
+from .problems import get_problem
 
-# name -> (loader in sklearn.datasets, the problems its target suits)
+# name -> (loader in sklearn.datasets, the kind of its target)
 BUNDLED_DATASETS = {
-    "diabetes": ("load_diabetes", ("linear", "lasso")),
-    "breast_cancer": ("load_breast_cancer", ("logistic",)),
-    "iris": ("load_iris", ("logistic",)),
-    "digits": ("load_digits", ("logistic",)),
+    "diabetes": ("load_diabetes", "continuous"),
+    "breast_cancer": ("load_breast_cancer", "classes"),
+    "iris": ("load_iris", "classes"),
+    "digits": ("load_digits", "classes"),
 }
 SYNTHETIC = "synthetic"
 
@@ -48,17 +48,18 @@ def make_synthetic(
     :math:`\Sigma = Q \operatorname{diag}(\lambda) Q^\top`, ``Q`` a random
     rotation and :math:`\lambda` geometric from 1 to ``1/condition``, so that
     the features are correlated (standardizing them does not undo it).
-    Targets: ``X w + noise * N(0, 1)`` for ``linear``; the same with a sparse
-    ``w`` (a quarter of the coefficients non-zero) for ``lasso``; Bernoulli
-    labels with probability :math:`\sigma(X w)` for ``logistic``.
+    Targets, by the problem's target kind: ``X w + noise * N(0, 1)`` for
+    continuous targets (with a sparse ``w``, a quarter of the coefficients
+    non-zero, for the L1 problems); Bernoulli labels with probability
+    :math:`\sigma(X w)` for classes; Poisson counts of mean
+    :math:`e^{1 + X w}` (``X w`` of spread 0.5) for counts.
 
     Returns
     -------
     X : ndarray of shape (n_samples, n_features)
     y : ndarray of shape (n_samples,)
     """
-    if problem not in PROBLEMS:
-        raise ValueError(f"unknown problem {problem!r}; choose from {PROBLEMS}.")
+    spec = get_problem(problem)
     if n_samples < 2 or n_features < 1:
         raise ValueError("synthetic data needs n_samples >= 2 and n_features >= 1.")
     if not condition >= 1:
@@ -68,10 +69,16 @@ def make_synthetic(
     scales = np.sqrt(np.geomspace(1.0, 1.0 / condition, n_features))
     X = (rng.standard_normal((n_samples, n_features)) * scales) @ Q.T
     w = rng.standard_normal(n_features)
-    if problem == "lasso":
+    if spec.sparse_truth:
         w[rng.permutation(n_features)[max(1, n_features // 4) :]] = 0.0
     z = X @ w
-    if problem == "logistic":
+    if spec.target == "counts":
+        z *= 0.5 / max(z.std(), 1e-12)
+        y = rng.poisson(np.exp(1.0 + z)).astype(np.float64)
+        if not y.sum() > 0:
+            y[0] = 1.0
+        return X, y
+    if spec.target == "classes":
         z *= 2.0 / max(z.std(), 1e-12)  # logits of spread 2: not separable
         y = (rng.random(n_samples) < 1.0 / (1.0 + np.exp(-z))).astype(int)
         if np.unique(y).size < 2:  # tiny samples: keep two classes
@@ -182,8 +189,9 @@ def load_dataset(
         (scikit-learn's bundled datasets), ``"synthetic"`` (see
         :func:`make_synthetic`), or the path of a ``.csv`` or ``.parquet`` file
         with a header.
-    problem : {"linear", "logistic", "lasso"}, optional
-        Shapes the synthetic target (default ``"linear"``).
+    problem : str, optional
+        A problem of :data:`~skgd.comparison.PROBLEMS`; shapes the synthetic
+        target (default ``"linear"``).
     target : str, default="target"
         The target column of a file; every other column is a feature.
     n_samples, n_features, condition, random_state

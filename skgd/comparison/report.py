@@ -8,6 +8,8 @@ import textwrap
 
 import numpy as np
 
+from .._version import __version__
+
 # Header and notes wrap at this width.
 REPORT_WIDTH = 96
 
@@ -207,8 +209,6 @@ def records_to_csv(records):
 
 def results_to_json(results):
     """JSON text of several comparisons."""
-    from .. import __version__
-
     payload = {
         "skgd_version": __version__,
         "comparisons": [result.to_dict() for result in results],

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .problems import all_solvers
 from .report import _json_safe, _suboptimality, format_report
 
 
@@ -126,6 +127,16 @@ class ComparisonResult:
     initial_objective: float
     settings: dict
     notes: list = field(default_factory=list)
+
+    @property
+    def solver_order(self):
+        """Every registered solver name, the built-in ones in the README's order.
+
+        The plots colour a solver by its position here (see
+        :func:`~skgd.comparison.all_solvers`), so it keeps its colour across
+        comparisons of different subsets.
+        """
+        return all_solvers()
 
     def sorted_runs(self, sort="time"):
         """The solver runs in display order.

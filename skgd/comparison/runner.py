@@ -135,11 +135,12 @@ def compare(
 
     Parameters
     ----------
-    estimator_or_problem : {"linear", "logistic", "lasso"} or estimator, default="linear"
-        A problem name (then the estimator is built with ``alpha`` and
-        :data:`DEFAULT_ALPHA`) or a :class:`GDLinearRegression`,
-        :class:`GDLogisticRegression` or :class:`ProxLasso` whose parameters
-        every solver shares (only ``solver`` changes).
+    estimator_or_problem : str or estimator, default="linear"
+        A problem name of :data:`PROBLEMS` (``"linear"``, ``"logistic"``,
+        ``"lasso"``, ``"elasticnet"``, ``"logistic-l1"``, ``"poisson"``; the
+        estimator is then built with ``alpha`` and :data:`DEFAULT_ALPHA`) or a
+        skgd estimator of one of them, whose parameters every solver shares
+        (only ``solver`` changes).
     X : array-like, sparse matrix or str, optional
         The features, or a dataset name for :func:`load_dataset`. Default: the
         problem's bundled dataset (:data:`DEFAULT_DATASET`).
@@ -251,7 +252,7 @@ def compare(
         n_samples=X.shape[0],
         n_features=X.shape[1],
         estimator=repr(estimator),
-        objective_text=_objective_text(problem, float(estimator.alpha), n_classes),
+        objective_text=_objective_text(problem, estimator, n_classes),
         reference=reference,
         reference_text=(
             f"{reference_text}: F* = {scorer.F_star:.12g}, relative optimality "

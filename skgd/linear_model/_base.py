@@ -6,9 +6,10 @@ solver logic lives in :mod:`skgd.solvers`; all objective logic in
 :mod:`skgd.objective`.
 """
 
-import types
 import warnings
+from dataclasses import dataclass, fields
 from numbers import Integral, Real
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -23,11 +24,12 @@ from .._sklearn_compat import (
     Interval,
     StrOptions,
     _check_sample_weight,
+    _fit_context,
     validate_data,
 )
 from ..fit_loop import SCHEDULES, run
-from ..objective import Objective
-from ..solvers import get_solver, solver_names
+from ..objective import Objective, check_capabilities
+from ..solvers import Solver, get_solver, solver_names
 
 # Minibatch size of ``sgd`` when ``batch_size=None``.
 DEFAULT_SGD_BATCH_SIZE = 32
@@ -102,29 +104,89 @@ _COMMON_PARAMETERS_DOC = """
 """
 
 
-def init_with_defaults(init, **defaults):
-    """A copy of ``init`` whose keyword defaults are updated with ``defaults``.
+# The fitted attributes every estimator sets through the one fit path.
+_FITTED_ATTRIBUTES_DOC = """    n_iter_ : int
+        Iterations (full batch) or epochs (minibatches) run.
+    loss_curve_ : list of float
+        The objective at the iterate reached after each iteration (or epoch):
+        ``len(loss_curve_) == n_iter_``, and the last entry is the objective of
+        ``coef_`` and ``intercept_``.
+    learning_rate_ : float
+        The base step size (``learning_rate="auto"`` resolved).
+    learning_rate_curve_ : list of float
+        The step used in each iteration (epoch), after the schedule.
+    schedule_ : str
+        The schedule used (``schedule="auto"`` resolved).
+    converged_ : bool
+        Whether the stopping test passed (otherwise a ConvergenceWarning said why).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined when X has string feature names.
+"""
 
-    The three estimators share one ``__init__`` and differ only in the default
-    of ``alpha``; scikit-learn reads the defaults from the signature.
-    """
-    copy = types.FunctionType(
-        init.__code__,
-        init.__globals__,
-        init.__name__,
-        init.__defaults__,
-        init.__closure__,
+
+def estimator_doc(head, *, attributes, examples):
+    """An estimator's numpydoc docstring: its summary and own parameters
+    (``head``), the shared parameters, its own fitted attributes, the shared
+    ones, and its examples."""
+    return (
+        head
+        + _COMMON_PARAMETERS_DOC
+        + "\n    Attributes\n    ----------\n"
+        + attributes
+        + _FITTED_ATTRIBUTES_DOC
+        + "\n    Examples\n    --------\n"
+        + examples
     )
-    copy.__kwdefaults__ = {**init.__kwdefaults__, **defaults}
-    copy.__qualname__ = init.__qualname__
-    copy.__doc__ = init.__doc__
-    return copy
 
 
+# Every estimator is a keyword-only dataclass: its parameters are fields, so
+# the signature scikit-learn, IDEs and readers see is explicit, defined once
+# here, and a subclass lists only what it adds or changes (a default of alpha,
+# l1_ratio). eq and repr stay scikit-learn's.
+estimator_dataclass = dataclass(kw_only=True, eq=False, repr=False)
+
+# The estimator parameters that are also hyper-parameters of a solver: with a
+# solver *object* they must stay at their defaults (the object's own value is
+# the one used), so one setting never has two sources.
+SOLVER_PARAMETERS = (
+    "momentum",
+    "restart",
+    "beta1",
+    "beta2",
+    "rho",
+    "epsilon",
+    "amsgrad",
+    "weight_decay",
+)
+
+
+@estimator_dataclass
 class GDModelMixin:
-    """Parameters, validation and the fit path shared by the three estimators."""
+    """Parameters, validation and the fit path shared by the estimators."""
 
-    _parameter_constraints: dict = {
+    solver: str | Solver = "gd"
+    learning_rate: float | str = "auto"
+    schedule: str = "auto"
+    max_iter: int = 1000
+    tol: float = 1e-6
+    alpha: float = 0.0
+    fit_intercept: bool = True
+    batch_size: int | None = None
+    momentum: float = 0.9
+    restart: bool = False
+    beta1: float = 0.9
+    beta2: float = 0.999
+    rho: float = 0.9
+    epsilon: float = 1e-8
+    amsgrad: bool = False
+    weight_decay: float = 0.0
+    n_iter_no_change: int = 10
+    random_state: int | np.random.RandomState | None = None
+    verbose: int = 0
+    warm_start: bool = False
+
+    _parameter_constraints: ClassVar[dict] = {
         "solver": [
             StrOptions(solver_names()),
             HasMethods(["init", "step"]),
@@ -153,51 +215,8 @@ class GDModelMixin:
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
     }
-
-    def __init__(
-        self,
-        *,
-        solver="gd",
-        learning_rate="auto",
-        schedule="auto",
-        max_iter=1000,
-        tol=1e-6,
-        alpha=0.0,
-        fit_intercept=True,
-        batch_size=None,
-        momentum=0.9,
-        restart=False,
-        beta1=0.9,
-        beta2=0.999,
-        rho=0.9,
-        epsilon=1e-8,
-        amsgrad=False,
-        weight_decay=0.0,
-        n_iter_no_change=10,
-        random_state=None,
-        verbose=0,
-        warm_start=False,
-    ):
-        self.solver = solver
-        self.learning_rate = learning_rate
-        self.schedule = schedule
-        self.max_iter = max_iter
-        self.tol = tol
-        self.alpha = alpha
-        self.fit_intercept = fit_intercept
-        self.batch_size = batch_size
-        self.momentum = momentum
-        self.restart = restart
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.rho = rho
-        self.epsilon = epsilon
-        self.amsgrad = amsgrad
-        self.weight_decay = weight_decay
-        self.n_iter_no_change = n_iter_no_change
-        self.random_state = random_state
-        self.verbose = verbose
-        self.warm_start = warm_start
+    # the constraint of the estimators that add l1_ratio
+    _l1_ratio_constraint: ClassVar[list] = [Interval(Real, 0, 1, closed="both")]
 
     # -- hooks for the estimators ---------------------------------------------------
     def _make_loss_and_target(self, y, sample_weight):
@@ -206,6 +225,25 @@ class GDModelMixin:
 
     def _make_penalty(self):
         raise NotImplementedError
+
+    def _solver(self):
+        """The solver, with its hyper-parameters from exactly one place."""
+        if isinstance(self.solver, str):  # the estimator's parameters fill it
+            return get_solver(self.solver, self.get_params())
+        rule = get_solver(self.solver)
+        defaults = {f.name: f.default for f in fields(self)}
+        clashes = [
+            name
+            for name in rule.get_params()
+            if name in SOLVER_PARAMETERS and getattr(self, name) != defaults[name]
+        ]
+        if clashes:
+            raise ValueError(
+                f"{', '.join(clashes)} set both on solver={self.solver!r} and on "
+                f"the estimator: set {'them' if len(clashes) > 1 else 'it'} in one "
+                f"place (e.g. solver__{clashes[0]} in a grid search)."
+            )
+        return rule
 
     # -- the fit path ---------------------------------------------------------------
     def _validate_fit_data(self, X, y, sample_weight):
@@ -224,6 +262,23 @@ class GDModelMixin:
             raise ValueError("sample_weight must have a positive sum.")
         return X, y, sample_weight
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Targets (class labels of any type for the classifier).
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit(X, y, sample_weight)
+
     def _fit(self, X, y, sample_weight=None):
         # Anything the fit sets stays unset if it fails: snapshot, restore on error.
         snapshot = dict(self.__dict__)
@@ -238,7 +293,12 @@ class GDModelMixin:
     def _fit_unsafe(self, X, y, sample_weight):
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
         loss, Y, fitted = self._make_loss_and_target(y, sample_weight)
-        rule = get_solver(self.solver, self.get_params())
+        rule = self._solver()
+        penalty = self._make_penalty()
+        requires = rule.requires
+        if self.learning_rate == "auto":
+            requires = requires | rule.auto_rate_requires
+        check_capabilities(rule.name or type(rule).__name__, requires, loss, penalty)
         n_weighted = int(np.count_nonzero(sample_weight))
         stochastic = not rule.full_batch_only and (
             rule.stochastic
@@ -248,9 +308,7 @@ class GDModelMixin:
         if stochastic and sp.issparse(X) and X.format == "csc":
             X = X.tocsr()  # row batches of a CSC matrix are slow to slice
         # the objective casts the targets to X's dtype itself (after centring)
-        objective = Objective(
-            X, Y, loss, self._make_penalty(), sample_weight, self.fit_intercept
-        )
+        objective = Objective(X, Y, loss, penalty, sample_weight, self.fit_intercept)
         _check_representable(objective)
         learning_rate_is_auto = self.learning_rate == "auto"
         if learning_rate_is_auto:
@@ -416,7 +474,8 @@ def _not_converged_message(
     start, end = result.start_value, result.loss_curve[-1]
     progress = start - end
     available = 0.5 * result.null_optimality**2
-    if available > 0 and progress < 1e-2 * available and relative > 0.5:
+    barely_moved = available > 0 and progress < 1e-2 * available and relative > 0.5
+    if barely_moved and rule.steps_with_learning_rate:
         auto = rule.auto_learning_rate(objective, stochastic)
         causes.append(
             f"The fit barely moved from its start (the objective fell by "

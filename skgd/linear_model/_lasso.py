@@ -1,12 +1,15 @@
 """L1-penalised least squares trained by proximal gradient methods."""
 
-from ..objective import L1Penalty
-from ._base import _COMMON_PARAMETERS_DOC, GDModelMixin, init_with_defaults
+from typing import ClassVar
+
+from ..objective import ElasticNetPenalty, L1Penalty
+from ._base import GDModelMixin, estimator_dataclass, estimator_doc
 from ._regression import GDLinearRegression
 
 
+@estimator_dataclass
 class ProxLasso(GDLinearRegression):
-    __doc__ = (
+    __doc__ = estimator_doc(
         r"""Lasso fitted by proximal gradient methods (ISTA, FISTA, prox-Newton, ...).
 
     Minimises, with :math:`S = \sum_i s_i` the sum of sample weights,
@@ -27,33 +30,70 @@ class ProxLasso(GDLinearRegression):
     ----------
     alpha : float, default=1.0
         L1 penalty strength (as ``Lasso``'s ``alpha``).
-"""
-        + _COMMON_PARAMETERS_DOC
-        + r"""
-    Attributes
-    ----------
-    coef_ : ndarray of shape (n_features,)
+""",
+        attributes=r"""    coef_ : ndarray of shape (n_features,)
         Exact zeros where the soft-threshold cut the coefficient.
     intercept_ : float
-    n_iter_ : int
-    loss_curve_ : list of float
-        The objective above after each iteration (or epoch).
-    learning_rate_ : float
-    n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-
-    Examples
-    --------
-    >>> import numpy as np
+""",
+        examples=r"""    >>> import numpy as np
     >>> from skgd import ProxLasso
     >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0]])
     >>> y = 2 * X[:, 0]
     >>> ProxLasso(alpha=0.1, tol=1e-8).fit(X, y).coef_.round(3)
     array([1.92, 0.  ])
-    """
+    """,
     )
 
-    __init__ = init_with_defaults(GDModelMixin.__init__, alpha=1.0)
+    alpha: float = 1.0
 
     def _make_penalty(self):
         return L1Penalty(self.alpha)
+
+
+@estimator_dataclass
+class GDElasticNet(GDLinearRegression):
+    __doc__ = estimator_doc(
+        r"""Elastic net fitted by (proximal) gradient methods.
+
+    Minimises, with :math:`S = \sum_i s_i` the sum of sample weights,
+
+    .. math::
+
+        \frac{1}{2S} \sum_{i=1}^n s_i (y_i - x_i \cdot w - b)^2
+        + \alpha\rho \lVert w \rVert_1 + \frac{\alpha(1-\rho)}{2} \lVert w \rVert_2^2,
+
+    :math:`\rho` = ``l1_ratio``: the objective of
+    ``sklearn.linear_model.ElasticNet(alpha=alpha, l1_ratio=l1_ratio)``. The
+    L2 part is smooth (every solver takes it through the gradient), the L1 part
+    is reached through its soft-threshold prox (``ElasticNetPenalty``).
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Penalty strength (as ``ElasticNet``'s ``alpha``).
+    l1_ratio : float, default=0.5
+        The L1 share :math:`\rho` of the penalty, in [0, 1]: 1 is the lasso, 0
+        ridge (``Ridge(alpha=S * alpha)``).
+""",
+        attributes=r"""    coef_ : ndarray of shape (n_features,)
+    intercept_ : float
+""",
+        examples=r"""    >>> import numpy as np
+    >>> from skgd import GDElasticNet
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0]])
+    >>> y = 2 * X[:, 0]
+    >>> GDElasticNet(alpha=0.1, l1_ratio=0.5, tol=1e-8).fit(X, y).coef_.round(3)
+    array([1.827, 0.   ])
+    """,
+    )
+
+    alpha: float = 1.0
+    l1_ratio: float = 0.5
+
+    _parameter_constraints: ClassVar[dict] = {
+        **GDModelMixin._parameter_constraints,
+        "l1_ratio": GDModelMixin._l1_ratio_constraint,
+    }
+
+    def _make_penalty(self):
+        return ElasticNetPenalty(self.alpha, self.l1_ratio)

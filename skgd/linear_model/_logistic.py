@@ -1,26 +1,30 @@
 """Logistic regression (binary sigmoid, multinomial softmax) by gradient methods."""
 
+from typing import ClassVar
+
 import numpy as np
 from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator
-from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from .._sklearn_compat import _fit_context
-from ..objective import L2Penalty, LogisticLoss, MultinomialLoss
-from ._base import _COMMON_PARAMETERS_DOC, GDModelMixin, init_with_defaults
+from .._sklearn_compat import LinearClassifierMixin
+from ..objective import ElasticNetPenalty, L2Penalty, LogisticLoss, MultinomialLoss
+from ._base import GDModelMixin, estimator_dataclass, estimator_doc
 
 
+@estimator_dataclass
 class GDLogisticRegression(GDModelMixin, LinearClassifierMixin, BaseEstimator):
-    __doc__ = (
+    __doc__ = estimator_doc(
         r"""Logistic regression fitted by gradient methods.
 
     Minimises, with :math:`S = \sum_i s_i` the sum of sample weights,
 
     .. math::
 
-        \frac{1}{S} \sum_{i=1}^n s_i \operatorname{logloss}_i + \frac{\alpha}{2} \lVert W \rVert_2^2,
+        \frac{1}{S} \sum_{i=1}^n s_i \operatorname{logloss}_i + \frac{\alpha}{2} \lVert W \rVert_2^2
+
+    (with ``l1_ratio`` > 0 the penalty is the elastic net below),
 
     with the sigmoid link for two classes (``coef_`` of shape (1, d)) and the
     softmax (multinomial) link for three or more (``coef_`` of shape (K, d)).
@@ -31,26 +35,19 @@ class GDLogisticRegression(GDModelMixin, LinearClassifierMixin, BaseEstimator):
     Parameters
     ----------
     alpha : float, default=1e-4
-        L2 penalty strength. ``alpha=0`` is unpenalised (no minimiser exists on
-        separable data: the coefficients then grow until ``max_iter``).
-"""
-        + _COMMON_PARAMETERS_DOC
-        + r"""
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
+        Penalty strength. ``alpha=0`` is unpenalised (no minimiser exists on
+        separable data: the fit then stops with a ConvergenceWarning that says so).
+    l1_ratio : float, default=0.0
+        The L1 share :math:`\rho` of the penalty
+        :math:`\alpha(\rho\lVert W\rVert_1 + \tfrac{1-\rho}{2}\lVert W\rVert_2^2)`:
+        0 is the L2 penalty above, 1 the L1 (sparse) penalty; in between the
+        elastic net of ``LogisticRegression(C=1/(S*alpha), l1_ratio=l1_ratio)``.
+""",
+        attributes=r"""    classes_ : ndarray of shape (n_classes,)
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
     intercept_ : ndarray of shape (1,) or (n_classes,)
-    n_iter_ : int
-    loss_curve_ : list of float
-        The objective above after each iteration (or epoch).
-    learning_rate_ : float
-    n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_iris
+""",
+        examples=r"""    >>> from sklearn.datasets import load_iris
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.preprocessing import StandardScaler
     >>> from skgd import GDLogisticRegression
@@ -58,10 +55,16 @@ class GDLogisticRegression(GDModelMixin, LinearClassifierMixin, BaseEstimator):
     >>> clf = make_pipeline(StandardScaler(), GDLogisticRegression(solver="newton"))
     >>> round(clf.fit(X, y).score(X, y), 2)
     0.97
-    """
+    """,
     )
 
-    __init__ = init_with_defaults(GDModelMixin.__init__, alpha=1e-4)
+    alpha: float = 1e-4
+    l1_ratio: float = 0.0
+
+    _parameter_constraints: ClassVar[dict] = {
+        **GDModelMixin._parameter_constraints,
+        "l1_ratio": GDModelMixin._l1_ratio_constraint,
+    }
 
     def _make_loss_and_target(self, y, sample_weight):
         check_classification_targets(y)
@@ -84,28 +87,13 @@ class GDLogisticRegression(GDModelMixin, LinearClassifierMixin, BaseEstimator):
         return MultinomialLoss(), one_hot, {"classes_": classes}
 
     def _make_penalty(self):
-        return L2Penalty(self.alpha)
+        if self.l1_ratio == 0:
+            return L2Penalty(self.alpha)
+        return ElasticNetPenalty(self.alpha, self.l1_ratio)
 
     def _store_coefficients(self, coef, intercept):
         self.coef_ = coef
         self.intercept_ = intercept
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-            Class labels of any type.
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self : object
-        """
-        return self._fit(X, y, sample_weight)
 
     def decision_function(self, X):
         """Raw scores ``X @ coef_.T + intercept_``: shape (n,) for two classes."""

@@ -2,13 +2,13 @@
 
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from .._sklearn_compat import _fit_context
 from ..objective import L2Penalty, SquaredLoss
-from ._base import _COMMON_PARAMETERS_DOC, GDModelMixin
+from ._base import GDModelMixin, estimator_dataclass, estimator_doc
 
 
+@estimator_dataclass
 class GDLinearRegression(GDModelMixin, RegressorMixin, BaseEstimator):
-    __doc__ = (
+    __doc__ = estimator_doc(
         r"""Linear least squares, optionally ridge-penalised, fitted by gradient methods.
 
     Minimises, with :math:`S = \sum_i s_i` the sum of sample weights (``n`` by
@@ -30,35 +30,18 @@ class GDLinearRegression(GDModelMixin, RegressorMixin, BaseEstimator):
     ----------
     alpha : float, default=0.0
         L2 penalty strength (per unit of sample weight, see the formula).
-"""
-        + _COMMON_PARAMETERS_DOC
-        + r"""
-    Attributes
-    ----------
-    coef_ : ndarray of shape (n_features,)
+""",
+        attributes=r"""    coef_ : ndarray of shape (n_features,)
     intercept_ : float
-    n_iter_ : int
-        Iterations (full batch) or epochs (minibatches) run.
-    loss_curve_ : list of float
-        The objective above at the iterate reached after each iteration (or
-        epoch): ``len(loss_curve_) == n_iter_``, and the last entry is the
-        objective of ``coef_`` and ``intercept_``.
-    learning_rate_ : float
-        The step size used (``learning_rate="auto"`` resolved).
-    n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Defined when X has string feature names.
-
-    Examples
-    --------
-    >>> import numpy as np
+""",
+        examples=r"""    >>> import numpy as np
     >>> from skgd import GDLinearRegression
     >>> X = np.array([[1, 1], [1, 2], [2, 2], [2, 3]])
     >>> y = X @ np.array([1, 2]) + 3
     >>> reg = GDLinearRegression(solver="gd", tol=1e-10).fit(X, y)
     >>> np.round(reg.coef_, 6), round(reg.intercept_, 6)
     (array([1., 2.]), 3.0)
-    """
+    """,
     )
 
     def _make_loss_and_target(self, y, sample_weight):
@@ -66,22 +49,6 @@ class GDLinearRegression(GDModelMixin, RegressorMixin, BaseEstimator):
 
     def _make_penalty(self):
         return L2Penalty(self.alpha)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self : object
-        """
-        return self._fit(X, y, sample_weight)
 
     def predict(self, X):
         """Predict ``X @ coef_ + intercept_``.

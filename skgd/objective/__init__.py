@@ -1,14 +1,21 @@
 """What is minimised: losses, penalties and the objective that combines them."""
 
-from .losses import LogisticLoss, MultinomialLoss, SquaredLoss
+from .base import CAPABILITIES, Loss, Penalty, check_capabilities
+from .losses import LogisticLoss, MultinomialLoss, PoissonLoss, SquaredLoss
 from .objective import Objective
-from .penalties import L1Penalty, L2Penalty
+from .penalties import ElasticNetPenalty, L1Penalty, L2Penalty
 
 __all__ = [
+    "CAPABILITIES",
+    "ElasticNetPenalty",
     "L1Penalty",
     "L2Penalty",
     "LogisticLoss",
+    "Loss",
     "MultinomialLoss",
     "Objective",
+    "Penalty",
+    "PoissonLoss",
     "SquaredLoss",
+    "check_capabilities",
 ]

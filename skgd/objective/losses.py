@@ -10,8 +10,10 @@ bounds the Lipschitz constant of the data term.
 import numpy as np
 from scipy.special import expit, log_expit, logsumexp, softmax
 
+from .base import Loss
 
-class SquaredLoss:
+
+class SquaredLoss(Loss):
     r"""Half squared error, :math:`\ell(y, z) = \tfrac12 (y - z)^2`."""
 
     curvature = 1.0
@@ -39,10 +41,6 @@ class SquaredLoss:
     def hessian_blocks(self, y, raw):
         yield 0, 0, self.hessian(y, raw)[:, 0]
 
-    def separates(self, y, raw):
-        """Least squares always has a minimiser: never "separated"."""
-        return False
-
     def null_raw(self, y, sw):
         """Optimal constant prediction: the weighted mean."""
         return sw @ y
@@ -51,7 +49,7 @@ class SquaredLoss:
         return raw
 
 
-class LogisticLoss:
+class LogisticLoss(Loss):
     r"""Binary cross-entropy with a sigmoid link, :math:`y \in \{0, 1\}`.
 
     :math:`\ell(y, z) = \log(1 + e^{z}) - y z`, :math:`\ell' = \sigma(z) - y`,
@@ -96,7 +94,7 @@ class LogisticLoss:
         return expit(raw)
 
 
-class MultinomialLoss:
+class MultinomialLoss(Loss):
     r"""Softmax cross-entropy with one-hot targets ``y`` of shape ``(n, K)``.
 
     :math:`\ell(y, z) = \operatorname{logsumexp}(z) - y \cdot z`,
@@ -146,3 +144,42 @@ class MultinomialLoss:
 
     def inverse_link(self, raw):
         return softmax(raw, axis=1)
+
+
+class PoissonLoss(Loss):
+    r"""Poisson deviance with a log link, :math:`\ell(y, z) = e^{z} - y z` (half
+    the Poisson deviance up to a constant), :math:`y \ge 0`.
+
+    :math:`\ell' = e^z - y`, :math:`\ell'' = e^z`: unbounded, so there is no
+    global Lipschitz constant (``curvature = inf``: no ``learning_rate="auto"``
+    for first-order solvers); the stopping measure is scaled by the curvature
+    at the null model, the weighted mean of ``y``.
+    """
+
+    curvature = np.inf
+
+    def value(self, y, raw):
+        return np.exp(raw) - y * raw
+
+    def gradient(self, y, raw):
+        return np.exp(raw) - y
+
+    def value_and_gradient(self, y, raw):
+        mean = np.exp(raw)
+        return mean - y * raw, mean - y
+
+    def hessian_product(self, y, raw, direction):
+        return np.exp(raw) * direction
+
+    def hessian_blocks(self, y, raw):
+        yield 0, 0, np.exp(raw[:, 0])
+
+    def null_raw(self, y, sw):
+        """Optimal constant prediction: the log of the weighted mean."""
+        return np.log(np.maximum(sw @ y, np.finfo(float).tiny))
+
+    def inverse_link(self, raw):
+        return np.exp(raw)
+
+    def reference_curvature(self, y, sw):
+        return float(np.maximum(sw @ y, np.finfo(float).tiny).max())

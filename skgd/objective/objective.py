@@ -530,7 +530,7 @@ class Objective:
         """
         if getattr(self, "_coordinate_curvature", None) is None:
             h = np.empty(self.shape)
-            c = self.loss.curvature
+            c = self.loss.reference_curvature(self.Y, self.sw)
             h[: self.n_features] = (c * self.feature_variance + self.penalty.curvature)[
                 :, None
             ]

@@ -1,34 +1,34 @@
-"""Penalties on the coefficient block ``W`` (never on the intercept)."""
+"""Penalties on the coefficient block ``W`` (never on the intercept).
+
+Each is a :class:`~skgd.objective.base.Penalty`: a smooth part (value, gradient,
+constant curvature) plus a separable non-smooth part reached through ``prox``.
+"""
 
 import numpy as np
 
+from .base import Penalty
 
-class L2Penalty:
-    r"""Ridge penalty :math:`R(W) = \tfrac{\alpha}{2} \lVert W \rVert_2^2`."""
+
+def soft_threshold(W, threshold):
+    r""":math:`\operatorname{sign}(w)\max(|w| - t, 0)`, elementwise."""
+    return np.sign(W) * np.maximum(np.abs(W) - threshold, 0.0)
+
+
+class L2Penalty(Penalty):
+    r"""Ridge penalty :math:`R(W) = \tfrac{\alpha}{2} \lVert W \rVert_2^2` (smooth)."""
 
     smooth = True
 
     def __init__(self, alpha):
         self.alpha = float(alpha)
+        self.curvature = self.alpha
 
     def value(self, W):
         return 0.5 * self.alpha * float(np.vdot(W, W))
 
-    def add_gradient(self, W, grad):
-        """Add the penalty gradient :math:`\\alpha W` to ``grad`` in place."""
-        if self.alpha:
-            grad += self.alpha * W
 
-    def prox(self, W, step):
-        return W
-
-    @property
-    def curvature(self):
-        return self.alpha
-
-
-class L1Penalty:
-    r"""Lasso penalty :math:`R(W) = \alpha \lVert W \rVert_1`.
+class L1Penalty(Penalty):
+    r"""Lasso penalty :math:`R(W) = \alpha \lVert W \rVert_1` (no smooth part).
 
     Its proximal operator is the soft-threshold
     :math:`\operatorname{prox}_{t R}(z) = \operatorname{sign}(z)\max(|z| - t\alpha, 0)`,
@@ -40,13 +40,38 @@ class L1Penalty:
 
     def __init__(self, alpha):
         self.alpha = float(alpha)
+        self.l1_weight = self.alpha
 
     def value(self, W):
         return self.alpha * float(np.abs(W).sum())
 
-    def add_gradient(self, W, grad):
-        """The smooth part of an L1 penalty is zero: nothing to add."""
+    def nonsmooth_value(self, W):
+        return self.value(W)
 
     def prox(self, W, step):
-        threshold = self.alpha * step
-        return np.sign(W) * np.maximum(np.abs(W) - threshold, 0.0)
+        return soft_threshold(W, self.alpha * step)
+
+
+class ElasticNetPenalty(Penalty):
+    r"""Elastic net, :math:`R(W) = \alpha\rho \lVert W\rVert_1 + \tfrac{\alpha(1-\rho)}{2}\lVert W\rVert_2^2`
+    with :math:`\rho` = ``l1_ratio`` (scikit-learn's ``ElasticNet`` penalty).
+
+    Smooth part: the L2 term (curvature :math:`\alpha(1-\rho)`); non-smooth
+    part: the L1 term, whose prox is the soft-threshold by :math:`t\alpha\rho`.
+    """
+
+    def __init__(self, alpha, l1_ratio):
+        self.alpha = float(alpha)
+        self.l1_ratio = float(l1_ratio)
+        self.l1_weight = self.alpha * self.l1_ratio
+        self.curvature = self.alpha * (1.0 - self.l1_ratio)
+        self.smooth = self.l1_weight == 0
+
+    def value(self, W):
+        return self.nonsmooth_value(W) + 0.5 * self.curvature * float(np.vdot(W, W))
+
+    def nonsmooth_value(self, W):
+        return self.l1_weight * float(np.abs(W).sum())
+
+    def prox(self, W, step):
+        return soft_threshold(W, self.l1_weight * step) if self.l1_weight else W

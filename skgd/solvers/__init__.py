@@ -7,7 +7,10 @@ from . import adaptive, first_order, lbfgs, newton  # noqa: F401  (registration)
 from .adaptive import AdaGrad, Adam, AdamW, RMSProp
 from .base import (
     SOLVERS,
+    Algorithm,
+    Solver,
     UpdateRule,
+    as_solver,
     as_update_rule,
     get_solver,
     register_solver,
@@ -29,7 +32,10 @@ __all__ = [
     "Newton",
     "RMSProp",
     "StochasticGradientDescent",
+    "Algorithm",
+    "Solver",
     "UpdateRule",
+    "as_solver",
     "as_update_rule",
     "get_solver",
     "register_solver",

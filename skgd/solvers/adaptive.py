@@ -42,13 +42,23 @@ def first_step_length(objective):
     return length if length > 0 and np.isfinite(length) else 1.0
 
 
+@dataclass
+class AdaptiveState:
+    """Moment estimates of the adaptive rules (AdaGrad's sum of squares is
+    ``second``; RMSProp has no ``first``), the step count ``t`` and AMSGrad's
+    running maximum of the second moment."""
+
+    second: np.ndarray
+    first: np.ndarray = None
+    t: int = 0
+    max_second: np.ndarray = None
+
+
 def _amsgrad(second_moment, state):
     """The running maximum of ``second_moment`` (AMSGrad), kept in ``state``."""
-    if state.get("max_second_moment") is None:
-        state["max_second_moment"] = second_moment.copy()
-    return np.maximum(
-        state["max_second_moment"], second_moment, out=state["max_second_moment"]
-    )
+    if state.max_second is None:
+        state.max_second = second_moment.copy()
+    return np.maximum(state.max_second, second_moment, out=state.max_second)
 
 
 class _Adaptive(UpdateRule):
@@ -82,10 +92,10 @@ class AdaGrad(_Adaptive):
         return first_step_length(objective)
 
     def init(self, theta, objective):
-        return {"sum_squares": np.zeros_like(theta)}
+        return AdaptiveState(second=np.zeros_like(theta))
 
     def step(self, theta, value, grad, state, ctx):
-        G = state["sum_squares"]
+        G = state.second
         G += grad * grad
         return self._scaled_step(theta, grad, np.sqrt(G) + self.epsilon, ctx), state
 
@@ -106,10 +116,10 @@ class RMSProp(_Adaptive):
     amsgrad: bool = False
 
     def init(self, theta, objective):
-        return {"mean_square": np.zeros_like(theta), "max_second_moment": None}
+        return AdaptiveState(second=np.zeros_like(theta))
 
     def step(self, theta, value, grad, state, ctx):
-        E = state["mean_square"]
+        E = state.second
         E *= self.rho
         E += (1.0 - self.rho) * grad * grad
         scale = _amsgrad(E, state) if self.amsgrad else E
@@ -138,17 +148,12 @@ class Adam(_Adaptive):
     amsgrad: bool = False
 
     def init(self, theta, objective):
-        return {
-            "m": np.zeros_like(theta),
-            "v": np.zeros_like(theta),
-            "t": 0,
-            "max_second_moment": None,
-        }
+        return AdaptiveState(second=np.zeros_like(theta), first=np.zeros_like(theta))
 
     def step(self, theta, value, grad, state, ctx):
-        m, v = state["m"], state["v"]
-        state["t"] += 1
-        t = state["t"]
+        m, v = state.first, state.second
+        state.t += 1
+        t = state.t
         m *= self.beta1
         m += (1.0 - self.beta1) * grad
         v *= self.beta2

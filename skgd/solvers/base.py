@@ -20,12 +20,24 @@ solver. The optional hooks, with their defaults in :class:`UpdateRule`:
 ``name`` (the rule's class name), ``stochastic`` (False: runs on minibatches by
 default, as ``sgd``), ``full_batch_only`` (False: never runs on minibatches,
 as ``newton``), ``default_schedule`` (``"adaptive"``: the schedule used when the
-estimator's ``schedule="auto"``) and ``auto_learning_rate(objective,
-stochastic)`` (``1/L``, or ``1/L_row`` on minibatches).
+estimator's ``schedule="auto"``), ``requires`` (``{"prox"}``) and
+``auto_learning_rate(objective, stochastic)`` (``1/L``, or ``1/L_row`` on
+minibatches).
 
-A rule that is a whole algorithm (scipy's L-BFGS-B) sets ``whole_algorithm =
-True`` and implements ``minimize(objective, theta0, monitor, ctx, max_iter=)``,
+What a rule may assume: ``theta`` is a flat float array in X's dtype (the
+:class:`~skgd.objective.Objective`'s packing; ``objective.split`` gives the
+coefficient and intercept views); ``grad`` has the same shape and is already
+the gradient of the smooth part (the non-smooth part of the penalty is reached
+only through ``ctx.objective.prox``); ``state`` is whatever ``init`` or the
+previous ``step`` returned, and is never touched by the loop.
+
+A whole algorithm (scipy's L-BFGS-B) derives from :class:`Algorithm` and
+implements ``minimize(objective, theta0, monitor, ctx, max_iter=)`` instead,
 reporting every iteration to ``monitor.record`` and returning the final iterate.
+
+Every solver declares the capabilities it needs from the loss and the penalty
+(``requires``, see :mod:`skgd.objective.base`); the estimators check them
+before fitting.
 
 Register a new solver with :func:`register_solver`; its name then works as
 ``solver="name"`` on every estimator, and the estimator's parameters whose names
@@ -33,6 +45,7 @@ match the rule's dataclass fields (``momentum``, ``beta1``, ...) are passed to i
 """
 
 import dataclasses
+import inspect
 from typing import ClassVar
 
 SOLVERS = {}
@@ -40,8 +53,12 @@ SOLVERS = {}
 _BUILTIN_NAMES = set()
 
 
-class UpdateRule:
-    """Base class of the update rules: every optional hook with its default.
+class Solver:
+    """What every solver declares: its name, how it runs, what it needs.
+
+    Two kinds derive from it: :class:`UpdateRule` (stepped by the fit loop:
+    ``init`` and ``step``) and :class:`Algorithm` (a whole algorithm:
+    ``minimize``). The fit loop dispatches on the kind, never on attributes.
 
     Class attributes
     ----------------
@@ -51,19 +68,33 @@ class UpdateRule:
         Runs on minibatches by default (``sgd``).
     full_batch_only : bool
         Never runs on minibatches (``newton``, ``lbfgs``); ``batch_size`` is ignored.
-    whole_algorithm : bool
-        Implements ``minimize`` instead of ``step`` (``lbfgs``).
     default_schedule : str
-        The step schedule of ``schedule="auto"``: ``"adaptive"`` (divide the
-        step by 5 when the objective stops improving) for rules with a step
-        size, ``"constant"`` for rules with their own line search.
+        The step schedule of ``schedule="auto"`` on full batches: ``"adaptive"``
+        (divide the step by 5 when the objective stops improving while rising)
+        or ``"constant"``.
+    requires : frozenset of str
+        The capabilities (:data:`skgd.objective.CAPABILITIES`) the solver needs
+        from the loss and penalty; a fit with a combination that lacks one
+        raises a ValueError naming both sides.
+    auto_rate_requires : frozenset of str
+        Further capabilities needed by ``learning_rate="auto"``.
+    steps_with_learning_rate : bool
+        ``learning_rate`` sets the step lengths (False when a line search does:
+        newton, lbfgs), which decides what a non-converged fit is told to change.
+
+    Hyper-parameters are the arguments of ``__init__`` (dataclass fields for
+    the built-in rules); :meth:`get_params` / :meth:`set_params` expose them,
+    so ``GridSearchCV`` can search ``solver__beta1`` on ``solver=Adam()``.
     """
 
     name: ClassVar[str] = ""
     stochastic: ClassVar[bool] = False
     full_batch_only: ClassVar[bool] = False
-    whole_algorithm: ClassVar[bool] = False
     default_schedule: ClassVar[str] = "adaptive"
+    requires: ClassVar[frozenset] = frozenset({"prox"})
+    # whether learning_rate sets the steps (False: a line search does)
+    steps_with_learning_rate: ClassVar[bool] = True
+    auto_rate_requires: ClassVar[frozenset] = frozenset({"lipschitz"})
 
     def auto_learning_rate(self, objective, stochastic):
         """The step used for ``learning_rate="auto"``: ``1/L`` (full batch) or
@@ -72,9 +103,41 @@ class UpdateRule:
             return 1.0 / objective.row_lipschitz()
         return 1.0 / objective.lipschitz()
 
+    @classmethod
+    def _param_names(cls):
+        init = cls.__init__
+        if init is object.__init__:
+            return []
+        parameters = inspect.signature(init).parameters.values()
+        return [
+            p.name
+            for p in parameters
+            if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
+
+    def get_params(self, deep=True):
+        """The solver's hyper-parameters (its ``__init__`` arguments)."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params):
+        """Set hyper-parameters; unknown names raise ValueError."""
+        valid = self._param_names()
+        for key, value in params.items():
+            if key not in valid:
+                raise ValueError(
+                    f"{type(self).__name__} has no hyper-parameter {key!r}; "
+                    f"valid: {', '.join(valid) or '(none)'}."
+                )
+            setattr(self, key, value)
+        return self
+
+
+class UpdateRule(Solver):
+    """A stepped solver: the fit loop calls ``init`` once and ``step`` per batch."""
+
     def init(self, theta, objective):
-        """Initial solver state (a dict of arrays and scalars)."""
-        return {}
+        """Initial solver state."""
+        return None
 
     def step(self, theta, value, grad, state, ctx):
         """Next iterate and state; see the module docstring."""
@@ -82,9 +145,16 @@ class UpdateRule:
             f"{type(self).__name__} defines no step(theta, value, grad, state, ctx)."
         )
 
+
+class Algorithm(Solver):
+    """A whole algorithm: ``minimize(objective, theta0, monitor, ctx, max_iter=)``
+    runs it, reports every iteration to ``monitor.record`` and returns the
+    final iterate (scipy's L-BFGS-B)."""
+
+    full_batch_only: ClassVar[bool] = True
+
     def minimize(self, objective, theta0, monitor, ctx, *, max_iter):
-        """A whole algorithm's run (``whole_algorithm = True`` only)."""
-        raise NotImplementedError(f"{type(self).__name__} is a stepped rule.")
+        raise NotImplementedError(f"{type(self).__name__} defines no minimize.")
 
 
 class _DuckRule(UpdateRule):
@@ -93,7 +163,7 @@ class _DuckRule(UpdateRule):
 
     def __init__(self, rule):
         self.rule = rule
-        for hook in ("stochastic", "full_batch_only", "default_schedule"):
+        for hook in ("stochastic", "full_batch_only", "default_schedule", "requires"):
             value = getattr(rule, hook, None)
             if value is not None:
                 setattr(self, hook, value)
@@ -112,10 +182,10 @@ class _DuckRule(UpdateRule):
         return self.rule.step(theta, value, grad, state, ctx)
 
 
-def as_update_rule(rule):
-    """``rule`` as an :class:`UpdateRule`: subclasses as they are, any other
-    object with ``init`` and ``step`` wrapped with the default hooks."""
-    if isinstance(rule, UpdateRule):
+def as_solver(rule):
+    """``rule`` as a :class:`Solver`: subclasses as they are, any other object
+    with ``init`` and ``step`` wrapped with the default hooks."""
+    if isinstance(rule, Solver):
         return rule
     missing = [m for m in ("init", "step") if not callable(getattr(rule, m, None))]
     if missing:
@@ -127,14 +197,18 @@ def as_update_rule(rule):
     return _DuckRule(rule)
 
 
+# the name of 0.1
+as_update_rule = as_solver
+
+
 def register_solver(cls=None, name=None, *, overwrite=False):
     """Add an update-rule class to the registry (usable as a decorator).
 
     Parameters
     ----------
     cls : type
-        An :class:`UpdateRule` subclass, or any class whose instances have
-        ``init`` and ``step``.
+        A :class:`UpdateRule` or :class:`Algorithm` subclass, or any class whose
+        instances have ``init`` and ``step``.
     name : str, optional
         The ``solver`` string (default: ``cls.name``).
     overwrite : bool, default=False
@@ -187,7 +261,7 @@ def get_solver(solver, params=None):
             f"solver={solver.__name__}(), or a registered name."
         )
     if not isinstance(solver, str):
-        return as_update_rule(solver)
+        return as_solver(solver)
     try:
         cls = SOLVERS[solver]
     except KeyError:
@@ -205,4 +279,4 @@ def get_solver(solver, params=None):
         rule = cls(**kwargs)
     else:
         rule = cls()
-    return as_update_rule(rule)
+    return as_solver(rule)

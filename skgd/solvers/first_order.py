@@ -44,17 +44,39 @@ class StochasticGradientDescent(GradientDescent):
     stochastic = True
 
 
-def _momentum_rate(rule, objective, stochastic):
-    """``1/((1-beta) L)`` on full batches (a ``1/L`` step on the gradient);
-    ``1/L_row`` on minibatches, where momentum would amplify the gradient noise."""
-    if stochastic:
-        return 1.0 / objective.row_lipschitz()
-    return 1.0 / ((1.0 - rule.momentum) * objective.lipschitz())
+@dataclass
+class _MomentumRule(UpdateRule):
+    """What momentum and nesterov share: beta, the optional restart, the
+    automatic rate and the state (the previous iterate)."""
+
+    # the heavy ball's objective oscillates on its way down: not a plateau
+    default_schedule = "constant"
+    momentum: float = 0.9
+    restart: bool = False
+
+    def auto_learning_rate(self, objective, stochastic):
+        """``1/((1-beta) L)`` on full batches (a ``1/L`` step on the gradient);
+        ``1/L_row`` on minibatches, where momentum would amplify the noise."""
+        if stochastic:
+            return 1.0 / objective.row_lipschitz()
+        return 1.0 / ((1.0 - self.momentum) * objective.lipschitz())
+
+    def init(self, theta, objective):
+        return MomentumState(previous=theta.copy())
+
+
+@dataclass
+class MomentumState:
+    """The previous iterate (``theta_{t-1}``; ``v_t = (theta_{t-1} - theta_t) / eta``)
+    and, for ``restart``, the previous objective."""
+
+    previous: np.ndarray
+    previous_value: float = np.inf
 
 
 @_register_builtin
 @dataclass
-class Momentum(UpdateRule):
+class Momentum(_MomentumRule):
     r"""Heavy ball in the course notes' form (§7.1).
 
     .. math::
@@ -76,32 +98,22 @@ class Momentum(UpdateRule):
     """
 
     name = "momentum"
-    # the heavy ball's objective oscillates on its way down: not a plateau
-    default_schedule = "constant"
-    momentum: float = 0.9
-    restart: bool = False
-
-    def auto_learning_rate(self, objective, stochastic):
-        return _momentum_rate(self, objective, stochastic)
-
-    def init(self, theta, objective):
-        return {"previous": theta.copy(), "previous_value": np.inf}
 
     def step(self, theta, value, grad, state, ctx):
-        previous = state["previous"]
+        previous = state.previous
         if self.restart and not ctx.stochastic:
-            if value > state["previous_value"]:
+            if value > state.previous_value:
                 previous = theta  # restart: no momentum this step
-            state["previous_value"] = value
+            state.previous_value = value
         tau = (1.0 - self.momentum) * ctx.learning_rate
         moved = theta - tau * grad + self.momentum * (theta - previous)
-        state["previous"] = theta
+        state.previous = theta
         return ctx.objective.prox(moved, tau), state
 
 
 @_register_builtin
 @dataclass
-class Nesterov(UpdateRule):
+class Nesterov(_MomentumRule):
     r"""Nesterov's accelerated gradient in the course notes' form (§7.2).
 
     .. math::
@@ -123,18 +135,9 @@ class Nesterov(UpdateRule):
     """
 
     name = "nesterov"
-    default_schedule = "constant"  # (as momentum)
-    momentum: float = 0.9
-    restart: bool = False
-
-    def auto_learning_rate(self, objective, stochastic):
-        return _momentum_rate(self, objective, stochastic)
-
-    def init(self, theta, objective):
-        return {"previous": theta.copy()}
 
     def step(self, theta, value, grad, state, ctx):
-        previous = state["previous"]
+        previous = state.previous
         tau = (1.0 - self.momentum) * ctx.learning_rate
         lookahead = theta + self.momentum * (theta - previous)
         lookahead_grad = ctx.gradient(lookahead)
@@ -145,5 +148,5 @@ class Nesterov(UpdateRule):
             and np.dot(lookahead - new_theta, new_theta - theta) > 0
         )
         # on a restart the next look-ahead starts from new_theta without momentum
-        state["previous"] = new_theta if restart else theta
+        state.previous = new_theta if restart else theta
         return new_theta, state

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.optimize
 
-from .base import UpdateRule, _register_builtin
+from .base import Algorithm, _register_builtin
 
 
 @_register_builtin
 @dataclass
-class LBFGS(UpdateRule):
+class LBFGS(Algorithm):
     """scipy's L-BFGS-B with ``memory`` correction pairs.
 
     It stops when the fit loop's optimality test passes (``tol``); when
@@ -31,9 +31,11 @@ class LBFGS(UpdateRule):
     """
 
     name = "lbfgs"
-    full_batch_only = True
-    whole_algorithm = True
     default_schedule = "constant"  # L-BFGS-B's Wolfe line search sets every step
+    # smooth objectives as they are; an L1 part through the split W = W+ - W-
+    requires = frozenset({"l1_split"})
+    auto_rate_requires = frozenset()
+    steps_with_learning_rate = False
     memory: int = 10
 
     def auto_learning_rate(self, objective, stochastic):
@@ -61,9 +63,11 @@ class LBFGS(UpdateRule):
             cache.update(z=z.copy(), theta=theta, value=value, grad=grad)
             if not split:
                 return value, grad.astype(np.float64)
+            # F minus the L1 part of the penalty, plus its split (linear) form
             W, _ = objective.split(theta)
-            alpha = objective.penalty.alpha
-            smooth = value - objective.penalty.value(W) + alpha * z[: 2 * n_coef].sum()
+            alpha = objective.penalty.l1_weight
+            l1 = objective.penalty.nonsmooth_value(W)
+            smooth = value - l1 + alpha * z[: 2 * n_coef].sum()
             gW = grad[:n_coef].astype(np.float64)
             split_grad = np.concatenate([gW + alpha, alpha - gW, grad[n_coef:]])
             return smooth, split_grad
@@ -73,6 +77,10 @@ class LBFGS(UpdateRule):
 
         def fun(z):
             value, grad = evaluate(z)
+            if not np.isfinite(value):
+                # an overflowing trial point (exp in the Poisson loss): a huge
+                # finite value makes the line search backtrack instead of stop
+                return np.finfo(np.float64).max / 4, np.zeros_like(z)
             return value / unit, grad / unit
 
         def record(z):

@@ -5,7 +5,9 @@ Plain: accept the first :math:`t \in \{t_0, t_0\rho, t_0\rho^2, \dots\}` with
 
 Proximal (for composite :math:`F = f + R` and a direction ``d`` from a proximal
 Newton step): :math:`F(\theta + t d) \le F(\theta) + c\, t\, \Delta`, with
-:math:`\Delta = \nabla f^\top d + R(\theta + d) - R(\theta)` (Lee, Sun & Saunders 2014).
+:math:`\Delta = \nabla f^\top d + N(\theta + d) - N(\theta)`, ``f`` the smooth part
+(loss and the penalty's smooth part) and ``N`` the penalty's non-smooth part
+(Lee, Sun & Saunders 2014).
 """
 
 import numpy as np

@@ -22,30 +22,41 @@ from .base import UpdateRule, _register_builtin
 from .line_search import armijo
 
 
+@dataclass
+class NewtonState:
+    """The last dense Hessian, reused while it is constant (least squares)."""
+
+    hessian: np.ndarray = None
+
+
 @_register_builtin
 @dataclass
 class Newton(UpdateRule):
     name = "newton"
     full_batch_only = True
     default_schedule = "constant"  # the Armijo line search sets every step
+    # second derivatives; an L1 part through the working set's threshold
+    requires = frozenset({"hessian", "l1_split"})
+    auto_rate_requires = frozenset()
+    steps_with_learning_rate = False
     dense_limit: int = 2000
 
     def auto_learning_rate(self, objective, stochastic):
         return 1.0
 
     def init(self, theta, objective):
-        return {"hessian": None}
+        return NewtonState()
 
     def _hessian(self, theta, state, objective):
-        if objective.loss.constant_hessian and state["hessian"] is not None:
-            return state["hessian"]
+        if objective.loss.constant_hessian and state.hessian is not None:
+            return state.hessian
         H = objective.hessian(theta)
         for direction in objective.invariant_directions():
             # F is constant along these directions (softmax intercept shifts) and
             # the gradient is orthogonal to them: adding u u^T makes H invertible
             # without changing the step, which stays orthogonal to u.
             H += np.outer(direction, direction)
-        state["hessian"] = H
+        state.hessian = H
         return H
 
     def step(self, theta, value, grad, state, ctx):
@@ -93,8 +104,8 @@ class Newton(UpdateRule):
         W_target, _ = objective.split(target)
         decrease = (
             float(grad @ direction)
-            + objective.penalty.value(W_target)
-            - objective.penalty.value(W)
+            + objective.penalty.nonsmooth_value(W_target)
+            - objective.penalty.nonsmooth_value(W)
         )
         return _line_search(
             objective, theta, value, grad, decrease, direction, ctx
@@ -137,7 +148,7 @@ def _working_set(objective, theta, grad, min_size=10):
     W = theta[: d * K].reshape(d, K)
     G = grad[: d * K].reshape(d, K)
     support = np.flatnonzero(np.any(W != 0, axis=1))
-    violation = np.max(np.abs(G), axis=1) - objective.penalty.alpha
+    violation = np.max(np.abs(G), axis=1) - objective.penalty.l1_weight
     violation[support] = -np.inf
     budget = max(min_size, support.size)
     candidates = np.flatnonzero(violation > 0)

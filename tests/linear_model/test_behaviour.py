@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _registry import BUILTIN_SOLVERS as SOLVERS
 from scipy.special import log_expit, logsumexp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
@@ -14,12 +15,6 @@ from sklearn.utils.estimator_checks import check_param_validation
 import skgd
 from skgd import GDLinearRegression, GDLogisticRegression, ProxLasso, UpdateRule
 from skgd.solvers import SOLVERS as REGISTRY
-
-SOLVERS = [
-    "gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw",
-    "newton", "lbfgs",
-]  # fmt: skip
-FULL_BATCH_SOLVERS = [s for s in SOLVERS if s != "sgd"]
 
 # The course notes' worked example: an exact fit y = x . (1, 2) + 3.
 NOTES_X = np.array([[1.0, 1.0], [1.0, 2.0], [2.0, 2.0], [2.0, 3.0]])
@@ -467,21 +462,6 @@ class DampedDescent(UpdateRule):
     def step(self, theta, value, grad, state, ctx):
         lr = (1.0 - self.momentum) * ctx.learning_rate
         return ctx.objective.prox(theta - lr * grad, lr), state
-
-
-@pytest.fixture
-def registered():
-    """Register solvers under test names; remove them afterwards."""
-    names = []
-
-    def register(cls, name):
-        skgd.register_solver(cls, name=name)
-        names.append(name)
-        return name
-
-    yield register
-    for name in names:
-        REGISTRY.pop(name, None)
 
 
 def test_update_rule_object_as_solver():

@@ -352,4 +352,3 @@ def test_breast_cancer_adam_defaults_converge_or_warn():
         warned = fit_recording(model, X, y)
         bar = 1e-2 if SOLVERS[solver].stochastic else 1e-4
         assert relative_gap(model, X, y, exact) < bar or warned, solver
-

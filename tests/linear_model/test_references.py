@@ -14,16 +14,19 @@ asserted tolerances leave two orders of margin.
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _registry import (
+    ESTIMATORS,
+    FULL_BATCH_SOLVERS,
+    refuses_by_default,
+    regression_target,
+)
+from sklearn.base import is_classifier
 from sklearn.datasets import make_classification, make_regression
 from sklearn.linear_model import Lasso, LogisticRegression, Ridge
 from sklearn.preprocessing import StandardScaler
 
 from skgd import GDLinearRegression, GDLogisticRegression, ProxLasso
 
-FULL_BATCH_SOLVERS = [
-    "gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "newton",
-    "lbfgs",
-]  # fmt: skip
 ALPHA = 0.05
 TIGHT = {"tol": 1e-10, "max_iter": 100_000}
 
@@ -181,15 +184,18 @@ STOCHASTIC = [
 @pytest.mark.parametrize(
     "solver, extra", STOCHASTIC, ids=[f"{s}-{e}" for s, e in STOCHASTIC]
 )
-@pytest.mark.parametrize(
-    "Estimator", [GDLinearRegression, ProxLasso, GDLogisticRegression]
-)
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_stochastic_solvers_reach_the_reference_objective(Estimator, solver, extra):
-    if Estimator is GDLogisticRegression:
+    if is_classifier(Estimator()):
         X, y = _classification_data(3)
     else:
         X, y = _regression_data()
+        y = regression_target(Estimator, y)
     X, y = np.tile(X, (3, 1)), np.tile(y, 3)  # a few batches per epoch
+    if refuses_by_default(Estimator, solver):  # a clear refusal, never a fit
+        with pytest.raises(ValueError, match="cannot minimise"):
+            Estimator(solver=solver, **extra).fit(X, y)
+        return
     reference = Estimator(solver="newton", alpha=ALPHA, tol=1e-12).fit(X, y)
     est = Estimator(solver=solver, alpha=ALPHA, tol=1e-6, max_iter=1000,
                     random_state=0, **extra).fit(X, y)  # fmt: skip
