@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
+from scipy.optimize import minimize
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import (
@@ -30,7 +31,8 @@ from skgd import (
     ProxLasso,
 )
 from skgd.diagnostics import objective_for
-from skgd.objective import CAPABILITIES
+from skgd.linear_model import estimator_dataclass
+from skgd.objective import CAPABILITIES, ElasticNetPenalty
 from skgd.solvers import SOLVERS
 
 BUILTIN = sorted(n for n, c in SOLVERS.items() if c.__module__.startswith("skgd."))
@@ -163,3 +165,64 @@ def test_amsgrad_makes_rmsprop_converge_on_the_l1_multinomial_problem():
         C=1 / (0.02 * N), l1_ratio=1.0, solver="saga", tol=1e-12, max_iter=100_000
     ).fit(X, y)
     assert _relative_gap(model, exact, X, y) < 1e-7
+
+
+@estimator_dataclass
+class _PoissonElasticNet(GDPoissonRegressor):
+    """A preset no public estimator exposes: Poisson loss + elastic net (one
+    override, as the extending page shows)."""
+
+    l1_ratio: float = 0.5
+    _parameter_constraints = {
+        **GDPoissonRegressor._parameter_constraints,
+        "l1_ratio": GDPoissonRegressor._l1_ratio_constraint,
+    }
+
+    def _make_penalty(self):
+        return ElasticNetPenalty(self.alpha, self.l1_ratio)
+
+
+def _poisson_elastic_net_optimum(X, y, alpha, l1_ratio):
+    """scipy's L-BFGS-B on the split w = p - m (p, m >= 0), written from the formula."""
+    n, d = X.shape
+
+    def fun(z):
+        w, b = z[:d] - z[d : 2 * d], z[-1]
+        eta = X @ w + b
+        mu = np.exp(eta)
+        value = np.mean(mu - y * eta) + alpha * (
+            l1_ratio * z[: 2 * d].sum() + 0.5 * (1 - l1_ratio) * w @ w
+        )
+        r = (mu - y) / n
+        gw = X.T @ r + alpha * (1 - l1_ratio) * w
+        grad = np.concatenate(
+            [gw + alpha * l1_ratio, -gw + alpha * l1_ratio, [r.sum()]]
+        )
+        return value, grad
+
+    bounds = [(0, None)] * (2 * d) + [(None, None)]
+    result = minimize(
+        fun, np.zeros(2 * d + 1), jac=True, method="L-BFGS-B", bounds=bounds,
+        options={"gtol": 1e-14, "ftol": 1e-16, "maxiter": 100_000},
+    )  # fmt: skip
+    z = result.x
+    return z[:d] - z[d : 2 * d], z[-1]
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("solver", BUILTIN)
+def test_poisson_with_an_l1_share_matches_or_refuses(solver, l1_ratio):
+    X, y = _data("counts")
+    coef, intercept = _poisson_elastic_net_optimum(X, y, 0.05, l1_ratio)
+    model = _PoissonElasticNet(alpha=0.05, l1_ratio=l1_ratio, solver=solver, tol=1e-8)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            model.fit(X, y)
+    except ValueError as error:
+        assert "cannot minimise" in str(error) and "lipschitz" in str(error)
+        return
+    objective = objective_for(model, X, y)
+    F = objective.value(objective.pack(model.coef_, model.intercept_))
+    F_ref = objective.value(objective.pack(coef, intercept))
+    assert (F - F_ref) / abs(F_ref) < 1e-7

@@ -204,28 +204,20 @@ def _poisson_text(estimator, n_classes):
 
 @dataclass(frozen=True)
 class Problem:
-    """A comparable problem.
+    """A comparable problem, with the fields:
 
-    Attributes
-    ----------
-    name : str
-        The ``--problem`` name.
-    estimator : type
-        The skgd estimator, built with ``params`` and ``alpha``.
-    alpha : float
-        The penalty of a comparison started from the name.
-    default_dataset : str
-        Its dataset in ``skgd compare`` (a bundled name or ``"synthetic"``).
-    target : {"continuous", "classes", "counts"}
-        What ``y`` must be; shapes the synthetic data too.
-    references : callable
-        ``(estimator, S) -> [Reference, ...]``, the reference optimum first.
-    describe : callable
-        ``(estimator, n_classes) -> str``, the objective as text.
-    params : mapping
-        Further estimator parameters (``l1_ratio``).
-    sparse_truth : bool
-        Synthetic coefficients are sparse (a quarter non-zero).
+    * ``name``: the ``--problem`` name;
+    * ``estimator``: the skgd estimator class, built with ``params`` and ``alpha``;
+    * ``alpha``: the penalty of a comparison started from the name;
+    * ``default_dataset``: its dataset in ``skgd compare`` (bundled or
+      ``"synthetic"``);
+    * ``target``: ``"continuous"``, ``"classes"`` or ``"counts"``, what ``y``
+      must be (it shapes the synthetic data too);
+    * ``references``: ``(estimator, S) -> [Reference, ...]``, the reference
+      optimum first, then scikit-learn's baselines;
+    * ``describe``: ``(estimator, n_classes) -> str``, the objective as text;
+    * ``params``: further estimator parameters (``l1_ratio``);
+    * ``sparse_truth``: synthetic coefficients are sparse (a quarter non-zero).
     """
 
     name: str
