@@ -220,6 +220,7 @@ class Monitor:
         self.check_finite(theta, value)
         self.n_iter += 1
         self.loss_curve.append(value)
+        self._last = (theta, grad)
         self.learning_rates.append(self.learning_rate)
         stop = False
         if grad is not None:  # every full-batch iteration; every epoch
@@ -235,12 +236,12 @@ class Monitor:
             self.best = min(self.best, value)
             if self.no_improvement >= self.n_iter_no_change:
                 self.no_improvement = 0
-                stop = self._plateau(theta)
+                stop = self._plateau(theta, value, grad)
         if self.verbose:
             self._print(value)
         return stop
 
-    def _plateau(self, theta):
+    def _plateau(self, theta, value, grad):
         """The objective stopped improving: decay the step, or end a minibatch run."""
         if self.stochastic:
             can_decay = self.n_decays < _MINIBATCH_DECAYS
@@ -260,9 +261,10 @@ class Monitor:
             return False
         if not self.stochastic:
             return False  # a constant step keeps going: max_iter decides
-        # a minibatch plateau: measure the full-data suboptimality once
-        value, grad = self.objective.value_and_grad(theta)
-        self.optimality = self.objective.optimality(theta, grad)
+        # a minibatch plateau: estimate the full-data suboptimality once
+        if grad is None:
+            value, grad = self.objective.value_and_grad(theta)
+            self.optimality = self.objective.optimality(theta, grad)
         gap = self.objective.suboptimality_estimate(theta, grad)
         bar = math.sqrt(self.tol) * max(abs(value), self.tol * abs(self.null_value))
         if gap <= bar or self.optimality <= self.threshold:
@@ -282,16 +284,28 @@ class Monitor:
     def stalled(self, reason):
         r"""End the run: no further progress is possible (an exact fixed point, a
         failed line search). It has converged if the test passes, or if the
-        optimality is within the objective's own precision: then
-        :math:`M^2/2`, the decrease still available, is below the rounding of
-        F (:math:`M \le \sqrt{32\,\epsilon\,|F|}`), which no method that
-        compares objective values can resolve (line searches, L-BFGS-B)."""
+        estimated distance to the minimum (the Newton decrement,
+        :meth:`~skgd.objective.Objective.suboptimality_estimate`) is within
+        the objective's own precision, :math:`16\,\epsilon\,|F|`: no method
+        that compares objective values (line searches, L-BFGS-B) can resolve
+        less, and the estimate accounts for correlated features, which the
+        coordinate-wise optimality does not."""
         if self.tol <= 0:
+            return
+        if self.optimality <= self.threshold:
+            self.status = "converged"
             return
         value = self.loss_curve[-1] if self.loss_curve else self.null_value
         eps = np.finfo(self.objective.dtype).eps
-        precision = math.sqrt(32 * eps * abs(value))
-        if self.optimality <= max(self.threshold, precision):
+        theta, grad = getattr(self, "_last", (None, None))
+        if grad is None and theta is not None:
+            _, grad = self.objective.value_and_grad(theta)
+        gap = (
+            self.objective.suboptimality_estimate(theta, grad)
+            if theta is not None
+            else math.inf
+        )
+        if gap <= 16 * eps * abs(value):
             self.status = "converged"
         else:
             self.status = "stalled"
@@ -308,7 +322,7 @@ class Monitor:
         self._last_print = now
         self._last_printed = self.n_iter
         unit = "epoch" if self.stochastic else "iter"
-        opt = "" if self.stochastic else f"  optimality {self.optimality:.3e}"
+        opt = f"  optimality {self.optimality:.3e}"
         print(
             f"[{self.solver_name}] {unit} {self.n_iter:5d}  objective {value:.8e}"
             f"{opt}  lr {self.learning_rate:.3g}",

@@ -295,8 +295,9 @@ class GDModelMixin:
         loss, Y, fitted = self._make_loss_and_target(y, sample_weight)
         rule = self._solver()
         penalty = self._make_penalty()
+        learning_rate_is_auto = self.learning_rate == "auto"
         requires = rule.requires
-        if self.learning_rate == "auto":
+        if learning_rate_is_auto:
             requires = requires | rule.auto_rate_requires
         check_capabilities(rule.name or type(rule).__name__, requires, loss, penalty)
         n_weighted = int(np.count_nonzero(sample_weight))
@@ -310,7 +311,6 @@ class GDModelMixin:
         # the objective casts the targets to X's dtype itself (after centring)
         objective = Objective(X, Y, loss, penalty, sample_weight, self.fit_intercept)
         _check_representable(objective)
-        learning_rate_is_auto = self.learning_rate == "auto"
         if learning_rate_is_auto:
             learning_rate = float(rule.auto_learning_rate(objective, stochastic))
         else:

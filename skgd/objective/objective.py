@@ -612,20 +612,17 @@ class Objective:
 
     def rounding_optimality(self):
         r"""The optimality measure's rounding level in X's dtype,
-        :math:`32\,\epsilon\, n^{1/4} \sqrt{2 F_0}`, with :math:`F_0` the data term at
-        zero raw predictions: a gradient summed over ``n`` rows carries a
-        rounding error of this order (measured: float32 Newton fits on
-        200 x 300 data stall at 3x the bound without the :math:`n^{1/4}`), so
-        no stopping test can ask for less."""
+        :math:`4\,\epsilon \sqrt{2 F_0}`, with :math:`F_0` the data term at zero
+        raw predictions: residuals :math:`z - y` carry a rounding error of order
+        :math:`\epsilon |y|`, and so does every gradient coordinate in its own
+        units. (A run that stalls above it is judged by its Newton decrement,
+        see :meth:`skgd.fit_loop.Monitor.stalled`.)"""
         if getattr(self, "_rounding_optimality", None) is None:
             zero = np.zeros_like(self.Y[:1]).repeat(self.n_samples, axis=0)
             data_scale = float(self.sw @ self.loss.value(self.Y, zero).sum(axis=1))
             eps = float(np.finfo(self.dtype).eps)
             self._rounding_optimality = (
-                32.0
-                * eps
-                * self.weighted_rows.size**0.25
-                * float(np.sqrt(2.0 * max(data_scale, 0.0)))
+                4.0 * eps * float(np.sqrt(2.0 * max(data_scale, 0.0)))
             )
         return self._rounding_optimality
 
