@@ -168,6 +168,7 @@ class Monitor:
         self.no_improvement = 0
         self.rate_factor = 1.0
         self.n_decays = 0
+        self._last = (None, None)  # the last recorded iterate and gradient
         self._last_print = -math.inf
         self._last_printed = 0
 
@@ -297,7 +298,7 @@ class Monitor:
             return
         value = self.loss_curve[-1] if self.loss_curve else self.null_value
         eps = np.finfo(self.objective.dtype).eps
-        theta, grad = getattr(self, "_last", (None, None))
+        theta, grad = self._last
         if grad is None and theta is not None:
             _, grad = self.objective.value_and_grad(theta)
         gap = (
@@ -388,6 +389,12 @@ def run(
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         null = objective.initial_theta()
         null_value, null_grad = objective.value_and_grad(null)
+        if not (np.isfinite(null_value) and np.all(np.isfinite(null_grad))):
+            raise ValueError(
+                f"The objective overflows {objective.dtype} at the null model: "
+                "the targets or features are too large. Rescale y (and X) "
+                "before fitting."
+            )
         null_optimality = objective.optimality(null, null_grad)
         if theta0 is None:  # a fresh start is the null model: reuse its evaluation
             theta, start = null, (null_value, null_grad)

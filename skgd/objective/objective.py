@@ -104,6 +104,8 @@ class Objective:
         self.shape = (self.n_features + self.fit_intercept, self.n_outputs)
         self.size = self.shape[0] * self.shape[1]
         self._lipschitz = None
+        self._coordinate_curvature = None
+        self._rounding_optimality = None
 
     # -- packing ---------------------------------------------------------------
     def split(self, theta):
@@ -528,7 +530,7 @@ class Objective:
         :math:`c_\ell \sigma^2` for the intercept. Rescaling feature ``j`` by
         ``a`` multiplies :math:`h_j` by :math:`a^2` and its gradient by ``a``.
         """
-        if getattr(self, "_coordinate_curvature", None) is None:
+        if self._coordinate_curvature is None:
             h = np.empty(self.shape)
             c = self.loss.reference_curvature(self.Y, self.sw)
             h[: self.n_features] = (c * self.feature_variance + self.penalty.curvature)[
@@ -617,7 +619,7 @@ class Objective:
         :math:`\epsilon |y|`, and so does every gradient coordinate in its own
         units. (A run that stalls above it is judged by its Newton decrement,
         see :meth:`skgd.fit_loop.Monitor.stalled`.)"""
-        if getattr(self, "_rounding_optimality", None) is None:
+        if self._rounding_optimality is None:
             zero = np.zeros_like(self.Y[:1]).repeat(self.n_samples, axis=0)
             data_scale = float(self.sw @ self.loss.value(self.Y, zero).sum(axis=1))
             eps = float(np.finfo(self.dtype).eps)
