@@ -53,6 +53,24 @@ seeds = st.integers(0, 2**32 - 1)
 alphas = st.floats(0.0, 2.0)
 containers = st.sampled_from(CONTAINERS)
 
+# The shared hypothesis space of the objective's property tests: small dense or
+# sparse problems with any penalty strength (and, below, either intercept).
+small_problems = given(
+    n=st.integers(1, 30),
+    d=st.integers(1, 6),
+    seed=seeds,
+    alpha=alphas,
+    container=containers,
+)
+small_problems_with_intercept = given(
+    n=st.integers(1, 30),
+    d=st.integers(1, 6),
+    seed=seeds,
+    alpha=alphas,
+    container=containers,
+    fit_intercept=st.booleans(),
+)
+
 
 @pytest.fixture(autouse=True, scope="module")
 def _single_blas_thread():
@@ -214,13 +232,7 @@ def soft_threshold(z, t):
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("case", list(CASES))
 @settings(max_examples=15, deadline=None)
-@given(
-    n=st.integers(1, 30),
-    d=st.integers(1, 6),
-    seed=seeds,
-    alpha=alphas,
-    container=containers,
-)
+@small_problems
 def test_gradient_matches_central_differences(
     case, fit_intercept, n, d, seed, alpha, container
 ):
@@ -264,13 +276,7 @@ def test_dense_and_sparse_objectives_agree():
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("case", list(CASES))
 @settings(max_examples=12, deadline=None)
-@given(
-    n=st.integers(1, 30),
-    d=st.integers(1, 6),
-    seed=seeds,
-    alpha=alphas,
-    container=containers,
-)
+@small_problems
 def test_hessp_matches_gradient_differences_and_dense_hessian(
     case, fit_intercept, n, d, seed, alpha, container
 ):
@@ -394,14 +400,7 @@ def test_lipschitz_when_centred_gram_annihilates_ones(design):
 
 @pytest.mark.parametrize("case", list(CASES))
 @settings(max_examples=10, deadline=None)
-@given(
-    n=st.integers(1, 30),
-    d=st.integers(1, 6),
-    seed=seeds,
-    alpha=alphas,
-    container=containers,
-    fit_intercept=st.booleans(),
-)
+@small_problems_with_intercept
 def test_row_lipschitz_bounds_every_sample_hessian(
     case, n, d, seed, alpha, container, fit_intercept
 ):
@@ -511,14 +510,7 @@ def test_zero_weights_equal_removed_rows(
 # -- 5. minibatches ---------------------------------------------------------------
 @pytest.mark.parametrize("case", list(CASES))
 @settings(max_examples=10, deadline=None)
-@given(
-    n=st.integers(1, 30),
-    d=st.integers(1, 6),
-    seed=seeds,
-    alpha=alphas,
-    container=containers,
-    fit_intercept=st.booleans(),
-)
+@small_problems_with_intercept
 def test_minibatch_of_all_rows_equals_full_batch(
     case, n, d, seed, alpha, container, fit_intercept
 ):
@@ -540,14 +532,7 @@ def test_minibatch_of_all_rows_equals_full_batch(
 
 @pytest.mark.parametrize("case", list(CASES))
 @settings(max_examples=10, deadline=None)
-@given(
-    n=st.integers(1, 30),
-    d=st.integers(1, 6),
-    seed=seeds,
-    alpha=alphas,
-    container=containers,
-    fit_intercept=st.booleans(),
-)
+@small_problems_with_intercept
 def test_minibatch_is_the_batch_weighted_objective(
     case, n, d, seed, alpha, container, fit_intercept
 ):
@@ -665,13 +650,7 @@ def test_unpack_multinomial_without_penalty_uses_zero_sum_gauge(
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("case", list(CASES))
 @settings(max_examples=10, deadline=None)
-@given(
-    n=st.integers(1, 30),
-    d=st.integers(1, 6),
-    seed=seeds,
-    alpha=alphas,
-    container=containers,
-)
+@small_problems
 def test_value_at_pack_matches_documented_formula(
     case, fit_intercept, n, d, seed, alpha, container
 ):
