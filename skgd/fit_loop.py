@@ -227,8 +227,9 @@ class Monitor:
         if grad is not None:  # every full-batch iteration; every epoch
             self.optimality = self.objective.optimality(theta, grad)
             if self.tol > 0 and self.optimality <= self.threshold:
-                self.status = "converged"
-                stop = True
+                stop = self._confirm(theta, grad)
+                if stop:
+                    self.status = "converged"
         if not stop and self.tol > 0:
             if self._improved(value):
                 self.no_improvement = 0
@@ -241,6 +242,19 @@ class Monitor:
         if self.verbose:
             self._print(value)
         return stop
+
+    def _confirm(self, theta, grad):
+        """The test passed against the loss's largest curvature; confirm it
+        against the curvature at ``theta`` (the Hessian's diagonal: one pass
+        over X), which is smaller where the loss flattens -- near separable
+        classes a small gradient can still leave much to gain."""
+        if self.objective.loss.constant_hessian:
+            return True
+        local = self.objective.local_coordinate_curvature(theta)
+        self.optimality = max(
+            self.optimality, self.objective.optimality(theta, grad, local)
+        )
+        return self.optimality <= self.threshold
 
     def _plateau(self, theta, value, grad):
         """The objective stopped improving: decay the step, or end a minibatch run."""

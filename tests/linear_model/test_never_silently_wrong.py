@@ -85,8 +85,7 @@ def _target(kind, scores, rng):
     n = scores.size
     if kind == "classes":
         y = (scores + rng.logistic(size=n) > np.median(scores)).astype(int)
-        if np.unique(y).size < 2:
-            y[:2] = [0, 1]
+        y[:2] = [0, 1]  # both classes among the rows that keep a weight
         return y
     if kind == "counts":
         z = (scores - scores.mean()) / max(scores.std(), 1e-12)
