@@ -14,7 +14,9 @@ converged when the scale-invariant optimality
 :math:`M(\theta)` (:meth:`skgd.objective.Objective.optimality`) falls to
 :math:`\max(\mathrm{tol}\cdot M(\theta_0), \text{rounding level})`, with
 :math:`\theta_0` the null model. Rescaling or shifting one column of X changes
-neither side, so one raw column cannot make the test pass early.
+neither side, so one raw column cannot make the test pass early. For a loss
+whose curvature varies, a pass is confirmed against the Hessian's diagonal at
+the iterate (:meth:`Monitor._confirm`).
 
 *Minibatches*: the full-data objective and gradient are computed once an
 epoch; the run has converged as soon as the full-batch test above passes.
