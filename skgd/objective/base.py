@@ -132,10 +132,15 @@ class Penalty(ABC):
     def value(self, W):
         """:math:`R(W) = S(W) + N(W)`, the whole penalty."""
 
+    def nonsmooth_terms(self, W):
+        """:math:`N(W)` coordinate by coordinate (``N`` is separable): an array
+        shaped like ``W`` (zeros for smooth penalties)."""
+        return np.zeros_like(W, dtype=np.float64)
+
     def nonsmooth_value(self, W):
         """:math:`N(W)`, the non-smooth part alone (0 for smooth penalties): what a
         proximal method's model adds to the smooth part's linearisation."""
-        return 0.0
+        return float(np.sum(self.nonsmooth_terms(W)))
 
     def add_gradient(self, W, grad):
         """Add :math:`\\nabla S(W)` (the smooth part only) to ``grad`` in place."""

@@ -579,8 +579,10 @@ class Objective:
         return h.ravel()
 
     def optimality(self, theta, grad, curvature=None):
-        r"""Scale-invariant stopping measure :math:`M(\theta) = \max_k \sqrt{h_k}\,\lvert
-        \theta_k - \operatorname{prox}_{R_k / h_k}(\theta_k - g_k / h_k)\rvert`.
+        r"""Scale-invariant stopping measure :math:`M(\theta) = \max_k \sqrt{2 \Delta_k}`,
+        :math:`\Delta_k` the decrease of F's coordinate model
+        :math:`g_k D + \tfrac{h_k}{2} D^2 + N_k(\theta_k + D) - N_k(\theta_k)` at its
+        prox step :math:`D = \operatorname{prox}_{N_k / h_k}(\theta_k - g_k / h_k) - \theta_k`.
 
         ``g`` is the gradient of the smooth part and :math:`h_k` the coordinate
         curvature (:meth:`coordinate_curvature`). For smooth objectives it is
@@ -600,14 +602,40 @@ class Objective:
             grad = np.asarray(grad, dtype=np.float64)
             if self.penalty.smooth:
                 measure = np.abs(grad) * np.sqrt(inverse)
+                flat_violation = np.abs(grad)
             else:
+                # the decrease of the coordinate's model g D + h D^2 / 2 + N
+                # at its prox step D: with a small curvature the L1 pull gains
+                # alpha |D| (linear), which sqrt(h) |D| would hide
                 theta = np.asarray(theta, dtype=np.float64)
-                moved = self.prox(theta - grad * inverse, inverse)
-                measure = np.sqrt(h) * np.abs(theta - moved)
+                step = self.prox(theta - grad * inverse, inverse) - theta
+                change = self._nonsmooth_terms(theta + step) - self._nonsmooth_terms(
+                    theta
+                )
+                decrease = -(grad * step + 0.5 * h * step * step + change)
+                # (the prox step's optimality makes decrease >= h D^2 / 2: the
+                # first term only guards that bound against rounding)
+                measure = np.maximum(
+                    np.sqrt(h) * np.abs(step), np.sqrt(2.0 * np.maximum(decrease, 0.0))
+                )
+                flat_violation = np.abs(theta - self.prox(theta - grad, 1.0))
+        # a coordinate without curvature is optimal only where nothing moves it
+        # (an all-zero column; where the loss is flat, a non-zero gradient or
+        # L1 pull is an unbounded gain)
+        if np.any(flat_violation[~curved] > 0):
+            return math.inf
         measure = measure[curved]
         if not np.all(np.isfinite(measure)):
             return math.inf
         return float(np.max(measure, initial=0.0))
+
+    def _nonsmooth_terms(self, theta):
+        """The penalty's non-smooth part per coordinate of ``theta`` (0 on the
+        intercept)."""
+        terms = np.zeros(self.shape)
+        W, _ = self.split(np.asarray(theta))
+        terms[: self.n_features] = self.penalty.nonsmooth_terms(W)
+        return terms.ravel()
 
     def suboptimality_estimate(self, theta, grad, dense_limit=2000):
         r"""Estimated :math:`F(\theta) - \min F`: the (proximal) Newton decrement

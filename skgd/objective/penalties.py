@@ -45,8 +45,8 @@ class L1Penalty(Penalty):
     def value(self, W):
         return self.alpha * float(np.abs(W).sum())
 
-    def nonsmooth_value(self, W):
-        return self.value(W)
+    def nonsmooth_terms(self, W):
+        return self.alpha * np.abs(W)
 
     def prox(self, W, step):
         return soft_threshold(W, self.alpha * step)
@@ -70,8 +70,8 @@ class ElasticNetPenalty(Penalty):
     def value(self, W):
         return self.nonsmooth_value(W) + 0.5 * self.curvature * float(np.vdot(W, W))
 
-    def nonsmooth_value(self, W):
-        return self.l1_weight * float(np.abs(W).sum())
+    def nonsmooth_terms(self, W):
+        return self.l1_weight * np.abs(W)
 
     def prox(self, W, step):
         return soft_threshold(W, self.l1_weight * step) if self.l1_weight else W
