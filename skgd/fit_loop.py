@@ -322,6 +322,11 @@ class Monitor:
             if theta is not None
             else math.inf
         )
+        # M^2 / 2 (the decrease one coordinate step under the curvature bound
+        # still makes) is a lower bound on what is left: it must be within the
+        # precision too (a flat, near-singular Hessian can make the decrement
+        # estimate vanish in rounding)
+        gap = max(gap, 0.5 * self.optimality**2)
         if gap <= 16 * eps * abs(value):
             self.status = "converged"
         else:

@@ -673,10 +673,14 @@ class Objective:
         # equilibrate, then a least-squares solve: a singular H (collinear
         # columns) has G in its range
         D = np.sqrt(inverse[free])
-        solution = scipy.linalg.lstsq(
-            H * np.outer(D, D), D * G, cond=1e-12, check_finite=False
-        )[0]
-        return 0.5 * max(float((D * G) @ solution), 0.0)
+        scaled, rhs = H * np.outer(D, D), D * G
+        solution = scipy.linalg.lstsq(scaled, rhs, cond=1e-12, check_finite=False)[0]
+        # G outside the Hessian's range (a flat loss, e.g. saturated classes):
+        # the quadratic model has no minimum along it, so no finite estimate
+        residual = np.linalg.norm(scaled @ solution - rhs)
+        if not residual <= 1e-6 * np.linalg.norm(rhs):
+            return math.inf
+        return 0.5 * max(float(rhs @ solution), 0.0)
 
     def rounding_optimality(self):
         r"""The optimality measure's rounding level in X's dtype,
