@@ -55,21 +55,15 @@ containers = st.sampled_from(CONTAINERS)
 
 # The shared hypothesis space of the objective's property tests: small dense or
 # sparse problems with any penalty strength (and, below, either intercept).
-small_problems = given(
+_SMALL_PROBLEMS = dict(
     n=st.integers(1, 30),
     d=st.integers(1, 6),
     seed=seeds,
     alpha=alphas,
     container=containers,
 )
-small_problems_with_intercept = given(
-    n=st.integers(1, 30),
-    d=st.integers(1, 6),
-    seed=seeds,
-    alpha=alphas,
-    container=containers,
-    fit_intercept=st.booleans(),
-)
+small_problems = given(**_SMALL_PROBLEMS)
+small_problems_with_intercept = given(**_SMALL_PROBLEMS, fit_intercept=st.booleans())
 
 
 @pytest.fixture(autouse=True, scope="module")
