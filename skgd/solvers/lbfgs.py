@@ -58,11 +58,15 @@ class LBFGS(Algorithm):
             return theta
 
         def evaluate(z):
+            # L-BFGS-B's first call repeats the start's evaluation: reuse it
+            if "z" in cache and np.array_equal(cache["z"], z):
+                return cache["result"]
             theta = to_theta(z)
             value, grad = objective.value_and_grad(theta)
             cache.update(z=z.copy(), theta=theta, value=value, grad=grad)
             if not split:
-                return value, grad.astype(np.float64)
+                cache["result"] = value, grad.astype(np.float64)
+                return cache["result"]
             # F minus the L1 part of the penalty, plus its split (linear) form
             W, _ = objective.split(theta)
             alpha = objective.penalty.l1_weight
@@ -70,7 +74,8 @@ class LBFGS(Algorithm):
             smooth = value - l1 + alpha * z[: 2 * n_coef].sum()
             gW = grad[:n_coef].astype(np.float64)
             split_grad = np.concatenate([gW + alpha, alpha - gW, grad[n_coef:]])
-            return smooth, split_grad
+            cache["result"] = smooth, split_grad
+            return cache["result"]
 
         start_value, _ = evaluate(_split(theta0, n_coef) if split else theta0)
         unit = abs(start_value) if np.isfinite(start_value) and start_value else 1.0
