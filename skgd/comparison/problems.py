@@ -115,8 +115,11 @@ def _logistic_references(estimator, S):
     C = 1.0 / (S * alpha) if alpha > 0 else np.inf
     ratio = float(getattr(estimator, "l1_ratio", 0.0))
     if ratio > 0:  # an L1 share: saga, scikit-learn's one solver for it
-        exact = dict(solver="saga", l1_ratio=ratio, tol=1e-12, max_iter=100_000)
-        default = dict(solver="saga", l1_ratio=ratio)
+        # (saga shuffles the rows: a fixed seed makes the reference repeatable)
+        exact = dict(
+            solver="saga", l1_ratio=ratio, tol=1e-12, max_iter=100_000, random_state=0
+        )
+        default = dict(solver="saga", l1_ratio=ratio, random_state=0)
     else:
         exact = dict(solver="newton-cholesky", tol=1e-12, max_iter=1000)
         default = {}
