@@ -9,6 +9,7 @@ solver logic lives in :mod:`skgd.solvers`; all objective logic in
 import warnings
 from dataclasses import dataclass, fields
 from numbers import Integral, Real
+from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
@@ -28,7 +29,7 @@ from .._sklearn_compat import (
     validate_data,
 )
 from ..fit_loop import SCHEDULES, run
-from ..objective import Objective, check_capabilities
+from ..objective import Objective, check_capabilities, constrain
 from ..solvers import Solver, get_solver, solver_names
 
 # Minibatch size of ``sgd`` when ``batch_size=None``.
@@ -182,6 +183,14 @@ class GDModelMixin:
     amsgrad: bool = False
     weight_decay: float = 0.0
     n_iter_no_change: int = 10
+    warmup_iter: int = 0
+    clip_grad_norm: float | None = None
+    early_stopping: bool = False
+    validation_fraction: float = 0.1
+    positive: bool = False
+    max_coef_norm: float | None = None
+    record_coef: bool = False
+    callback: Callable | None = None
     random_state: int | np.random.RandomState | None = None
     verbose: int = 0
     warm_start: bool = False
@@ -193,7 +202,7 @@ class GDModelMixin:
             HasMethods(["minimize"]),
         ],
         "learning_rate": [
-            StrOptions({"auto"}),
+            StrOptions({"auto", "armijo"}),
             Interval(Real, 0, None, closed="neither"),
         ],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -208,7 +217,15 @@ class GDModelMixin:
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "schedule": [StrOptions({"auto", *SCHEDULES})],
+        "schedule": [StrOptions({"auto", *SCHEDULES}), callable],
+        "warmup_iter": [Interval(Integral, 0, None, closed="left")],
+        "clip_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "positive": ["boolean"],
+        "max_coef_norm": [None, Interval(Real, 0, None, closed="neither")],
+        "record_coef": ["boolean"],
+        "callback": [None, callable],
         "restart": ["boolean"],
         "amsgrad": ["boolean"],
         "random_state": ["random_state"],
@@ -294,7 +311,9 @@ class GDModelMixin:
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
         loss, Y, fitted = self._make_loss_and_target(y, sample_weight)
         rule = self._solver()
-        penalty = self._make_penalty()
+        penalty = constrain(
+            self._make_penalty(), positive=self.positive, max_norm=self.max_coef_norm
+        )
         learning_rate_is_auto = self.learning_rate == "auto"
         requires = rule.requires
         if learning_rate_is_auto:

@@ -3,7 +3,7 @@
 from .base import CAPABILITIES, Loss, Penalty, check_capabilities
 from .losses import LogisticLoss, MultinomialLoss, PoissonLoss, SquaredLoss
 from .objective import Objective
-from .penalties import ElasticNetPenalty, L1Penalty, L2Penalty
+from .penalties import ElasticNetPenalty, L1Penalty, L2Penalty, constrain
 
 __all__ = [
     "CAPABILITIES",
@@ -18,4 +18,5 @@ __all__ = [
     "PoissonLoss",
     "SquaredLoss",
     "check_capabilities",
+    "constrain",
 ]

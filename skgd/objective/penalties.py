@@ -75,3 +75,10 @@ class ElasticNetPenalty(Penalty):
 
     def prox(self, W, step):
         return soft_threshold(W, self.l1_weight * step) if self.l1_weight else W
+
+
+def constrain(penalty, *, positive=False, max_norm=None):
+    """``penalty`` restricted to ``W >= 0`` and/or ``|W|_2 <= max_norm``."""
+    if not positive and max_norm is None:
+        return penalty
+    raise NotImplementedError("constraints are being built")  # filled in next
