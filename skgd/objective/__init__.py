@@ -3,10 +3,17 @@
 from .base import CAPABILITIES, Loss, Penalty, check_capabilities
 from .losses import LogisticLoss, MultinomialLoss, PoissonLoss, SquaredLoss
 from .objective import Objective
-from .penalties import ElasticNetPenalty, L1Penalty, L2Penalty, constrain
+from .penalties import (
+    ConstrainedPenalty,
+    ElasticNetPenalty,
+    L1Penalty,
+    L2Penalty,
+    constrain,
+)
 
 __all__ = [
     "CAPABILITIES",
+    "ConstrainedPenalty",
     "ElasticNetPenalty",
     "L1Penalty",
     "L2Penalty",

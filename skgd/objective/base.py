@@ -3,8 +3,10 @@ r"""The contracts of the objective layer: what a loss and a penalty promise.
 The objective is :math:`F(W, b) = \frac1S \sum_i s_i\, \ell(y_i, z_i) + R(W)`
 with raw predictions :math:`z_i = x_i W + b`. A :class:`Loss` is the pointwise
 :math:`\ell`; a :class:`Penalty` is :math:`R = S + N`, a smooth part :math:`S`
-(value, gradient and constant curvature) plus a separable non-smooth part
-:math:`N` reached only through its proximal operator. Each declares its
+(value, gradient and constant curvature) plus a non-smooth part :math:`N`
+(separable unless a constraint couples the coordinates) reached only through
+its proximal operator. A constraint :math:`W \in C` is part of :math:`N`, as
+its indicator (0 on :math:`C`, :math:`+\infty` outside). Each declares its
 *capabilities* (:data:`CAPABILITIES`), and each solver declares the ones it
 needs (``requires``); :func:`check_capabilities` refuses an unsupported
 combination at fit, naming both sides, so no solver ever computes a wrong
@@ -25,8 +27,15 @@ CAPABILITIES = {
     "hessian": "second derivatives of the loss (hessian_product, hessian_blocks)",
     "smooth_penalty": "a penalty with no non-smooth part",
     "prox": "the proximal operator of the penalty's non-smooth part",
-    "l1_split": "a non-smooth part that is l1_weight * |W|_1, which a "
-    "bound-constrained split W = W+ - W- (W+- >= 0) or a working set can use",
+    "l1_split": "a non-smooth part that is l1_weight * |W|_1 (on W >= 0 when the "
+    "penalty is nonnegative), which a bound-constrained split W = W+ - W- "
+    "(W+- >= 0), bounds W >= 0, or a working set can use; a norm ball "
+    "(max_coef_norm) is no box, so a penalty with one does not offer it",
+    "separable": "a non-smooth part that is a sum of one term per coordinate "
+    "(nonsmooth_terms): its prox with one step per coordinate acts coordinate by "
+    "coordinate, and the optimality measure is taken per coordinate",
+    "unconstrained": "a penalty that accepts every coefficient block W: no "
+    "constraint (positive, max_coef_norm) in its non-smooth part",
 }
 
 
@@ -46,11 +55,20 @@ class Loss(ABC):
     translation_equivariant : bool
         :math:`\ell(y, z)` depends on ``y - z`` only: the objective may centre
         the targets (in float64) and return their mean in the intercept.
+    shift_invariant : bool, default False
+        :math:`\ell(y, z + t\mathbf 1) = \ell(y, z)` for every ``t``: adding
+        one constant to all K outputs' scores changes nothing (the softmax).
+        The objective then reports the zero-sum gauge of the outputs and treats
+        the intercept shift as a flat direction (``Objective.unpack``,
+        ``Objective.invariant_directions``). False for losses whose K outputs
+        are independent (multi-output least squares); read with ``getattr``,
+        so a loss may omit it.
     """
 
     curvature: float = np.inf
     constant_hessian: bool = False
     translation_equivariant: bool = False
+    shift_invariant: bool = False
 
     @property
     def capabilities(self):
@@ -111,13 +129,33 @@ class Penalty(ABC):
         The (constant) curvature of :math:`S`: :math:`\nabla^2 S = ` ``curvature`` I.
     l1_weight : float or None
         :math:`N = ` ``l1_weight`` :math:`\lVert W\rVert_1` when the non-smooth
-        part is a weighted L1 norm (0 for smooth penalties); None for any other
-        non-smooth part.
+        part is a weighted L1 norm (0 for smooth penalties), plus the indicator
+        of :math:`W \ge 0` when ``nonnegative``; None for any other non-smooth
+        part (a norm ball included).
+    nonnegative : bool
+        :math:`N` includes the constraint :math:`W \ge 0` (elementwise).
+    max_norm : float or None
+        :math:`N` includes the constraint :math:`\lVert W\rVert_F \le`
+        ``max_norm`` (the whole block: every output's coefficients).
+    separable : bool
+        :math:`N(W) = \sum_k N_k(W_k)` (``nonsmooth_terms``), so its prox with
+        one step per coordinate is coordinate-wise. A norm ball is not.
+    invariant_along_rays : bool
+        :math:`R(cW) = R(W)` for every :math:`c \ge 1` on its domain (no
+        penalty, or only the cone constraint :math:`W \ge 0`): a direction along
+        which the data term keeps decreasing then proves F has no minimiser.
     """
 
     smooth: bool = True
     curvature: float = 0.0
     l1_weight = 0.0
+    nonnegative: bool = False
+    max_norm = None
+    separable: bool = True
+
+    @property
+    def invariant_along_rays(self):
+        return self.smooth and self.curvature == 0
 
     @property
     def capabilities(self):
@@ -126,6 +164,10 @@ class Penalty(ABC):
             caps.add("smooth_penalty")
         if self.l1_weight is not None:
             caps.add("l1_split")
+        if self.separable:
+            caps.add("separable")
+        if not self.nonnegative and self.max_norm is None:
+            caps.add("unconstrained")
         return frozenset(caps)
 
     @abstractmethod
@@ -133,8 +175,9 @@ class Penalty(ABC):
         """:math:`R(W) = S(W) + N(W)`, the whole penalty."""
 
     def nonsmooth_terms(self, W):
-        """:math:`N(W)` coordinate by coordinate (``N`` is separable): an array
-        shaped like ``W`` (zeros for smooth penalties)."""
+        """:math:`N(W)` coordinate by coordinate: an array shaped like ``W`` (zeros
+        for smooth penalties). A constraint's indicator counts as 0: it is only
+        ever evaluated at feasible points."""
         return np.zeros_like(W, dtype=np.float64)
 
     def nonsmooth_value(self, W):
@@ -150,8 +193,21 @@ class Penalty(ABC):
     def prox(self, W, step):
         """:math:`\\operatorname{prox}_{t N}(W)` of the non-smooth part only (``step``
         scalar or one per coordinate); the identity for smooth penalties. The
-        smooth part is never included: solvers take it through the gradient."""
+        smooth part is never included: solvers take it through the gradient.
+
+        With one step :math:`t_k` per coordinate it is the prox in the metric
+        :math:`\\operatorname{diag}(1/t)`,
+        :math:`\\arg\\min_V \\sum_k (V_k - W_k)^2 / (2 t_k) + N(V)` (coordinate by
+        coordinate when ``separable``): the fixed points of scaled proximal
+        steps are then exactly the minimisers."""
         return W
+
+    def prox_multiplier(self, W, step):
+        """The Lagrange multiplier :math:`\\mu \\ge 0` of a norm-ball constraint in
+        :meth:`prox` at ``(W, step)``: 0 when it is inactive or absent. The
+        constraint adds :math:`\\mu I` to the Lagrangian's curvature (used by
+        :meth:`skgd.objective.Objective.suboptimality_estimate`)."""
+        return 0.0
 
 
 def check_capabilities(solver_name, requires, loss, penalty):
@@ -160,10 +216,26 @@ def check_capabilities(solver_name, requires, loss, penalty):
     missing = sorted(set(requires) - offered)
     if missing:
         details = "; ".join(f"{name}: {CAPABILITIES[name]}" for name in missing)
+        others = [name for name in _solvers_offered(offered) if name != solver_name]
         raise ValueError(
             f"solver {solver_name!r} cannot minimise {type(loss).__name__} + "
             f"{type(penalty).__name__}: it needs {', '.join(missing)} ({details}), "
             f"which they do not offer. Use another solver"
+            + (f" ({', '.join(others)} can)" if others else "")
             + (", or a numeric learning_rate" if missing == ["lipschitz"] else "")
             + "."
         )
+
+
+def _solvers_offered(offered):
+    """The registered solvers whose needs (with ``learning_rate="auto"``) are all
+    ``offered``: the alternatives a refusal names."""
+    from ..solvers.base import SOLVERS  # the layer above: only for the message
+
+    return [
+        name
+        for name, cls in SOLVERS.items()
+        if set(getattr(cls, "requires", {"prox"}))
+        | set(getattr(cls, "auto_rate_requires", {"lipschitz"}))
+        <= offered
+    ]

@@ -35,8 +35,9 @@ class Newton(UpdateRule):
     name = "newton"
     full_batch_only = True
     default_schedule = "constant"  # the Armijo line search sets every step
-    # second derivatives; an L1 part through the working set's threshold
-    requires = frozenset({"hessian", "l1_split"})
+    # second derivatives; an L1 part through the working set's threshold, which
+    # knows no constraint (positive, max_coef_norm)
+    requires = frozenset({"hessian", "l1_split", "unconstrained"})
     auto_rate_requires = frozenset()
     steps_with_learning_rate = False
     dense_limit: int = 2000
