@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.validation import check_X_y
 
 from .fit_loop import StepContext, minibatches
@@ -32,7 +32,7 @@ from .linear_model import (
     GDLinearRegression,
     GDLogisticRegression,
 )
-from .objective import Objective
+from .objective import Objective, constrain
 from .solvers import Algorithm, get_solver
 
 __all__ = ["LRFinderResult", "check_gradient", "lr_find", "objective_for"]
@@ -55,8 +55,10 @@ def objective_for(estimator, X, y, sample_weight=None):
     ----------
     estimator : GDLinearRegression, GDLogisticRegression or ProxLasso
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
-    y : array-like of shape (n_samples,)
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        2-D for the multi-output regressors only.
     sample_weight : array-like of shape (n_samples,), default=None
+        Multiplied by the classifier's ``class_weight``, as in fit.
 
     Returns
     -------
@@ -68,6 +70,8 @@ def objective_for(estimator, X, y, sample_weight=None):
         accept_sparse=["csr", "csc"],
         dtype=[np.float64, np.float32],  # as fit: float32 stays float32
         y_numeric=not isinstance(estimator, GDLogisticRegression),
+        # a 2-D y for the multi-output regressors, as their fit
+        multi_output=get_tags(estimator).target_tags.multi_output,
     )
     n = X.shape[0]
     if sample_weight is None:
@@ -80,9 +84,15 @@ def objective_for(estimator, X, y, sample_weight=None):
             "expected a GDLinearRegression, GDLogisticRegression or ProxLasso, "
             f"got {type(estimator).__name__}."
         )
+    # as fit: the classifier multiplies in its class_weight
+    sample_weight = estimator._weighted_samples(y, sample_weight)
     # the estimator's own hooks: the same loss, target encoding and penalty as fit
     loss, Y, _ = estimator._make_loss_and_target(y, sample_weight)
-    penalty = estimator._make_penalty()
+    penalty = constrain(
+        estimator._make_penalty(),
+        positive=estimator.positive,
+        max_norm=estimator.max_coef_norm,
+    )
     return Objective(X, Y, loss, penalty, sample_weight, estimator.fit_intercept)
 
 

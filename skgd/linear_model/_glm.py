@@ -74,7 +74,16 @@ class GDPoissonRegressor(GDModelMixin, RegressorMixin, BaseEstimator):
         return tags
 
     def score(self, X, y, sample_weight=None):
-        """D², the fraction of Poisson deviance explained (as ``PoissonRegressor``)."""
-        return d2_tweedie_score(
-            y, self.predict(X), sample_weight=sample_weight, power=1
-        )
+        """D², the fraction of Poisson deviance explained (as ``PoissonRegressor``).
+
+        Constant ``y`` leaves nothing to explain: the score is then 1.0 for
+        perfect predictions and 0.0 otherwise (``r2_score``'s ``force_finite``),
+        never a division by zero.
+        """
+        predicted = self.predict(X)
+        y = np.asarray(y, dtype=np.float64)
+        weights = np.ones_like(y) if sample_weight is None else sample_weight
+        observed = y[np.asarray(weights) > 0]
+        if observed.size and np.all(observed == observed[0]):
+            return float(np.allclose(predicted[np.asarray(weights) > 0], observed))
+        return d2_tweedie_score(y, predicted, sample_weight=sample_weight, power=1)

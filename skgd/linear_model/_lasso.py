@@ -4,7 +4,12 @@ from typing import ClassVar
 
 from ..objective import ElasticNetPenalty, L1Penalty
 from ._base import GDModelMixin, estimator_dataclass, estimator_doc
-from ._regression import GDLinearRegression
+from ._regression import (
+    _COEF_DOC,
+    _INTERCEPT_DOC,
+    MULTI_OUTPUT_DOC,
+    GDLinearRegression,
+)
 
 
 @estimator_dataclass
@@ -25,16 +30,17 @@ class ProxLasso(GDLinearRegression):
     prox-gradient, the adaptive solvers scaled proximal steps, newton proximal
     Newton, and lbfgs L-BFGS-B on the split :math:`w = w^+ - w^-,\ w^\pm \ge 0`.
     The intercept ``b`` is never penalised.
-
+"""
+        + MULTI_OUTPUT_DOC
+        + r"""
     Parameters
     ----------
     alpha : float, default=1.0
         L1 penalty strength (as ``Lasso``'s ``alpha``).
 """,
-        attributes=r"""    coef_ : ndarray of shape (n_features,)
-        Exact zeros where the soft-threshold cut the coefficient.
-    intercept_ : float
-""",
+        attributes=_COEF_DOC
+        + "        Exact zeros where the soft-threshold cut the coefficient.\n"
+        + _INTERCEPT_DOC,
         examples=r"""    >>> import numpy as np
     >>> from skgd import ProxLasso
     >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0]])
@@ -66,7 +72,9 @@ class GDElasticNet(GDLinearRegression):
     ``sklearn.linear_model.ElasticNet(alpha=alpha, l1_ratio=l1_ratio)``. The
     L2 part is smooth (every solver takes it through the gradient), the L1 part
     is reached through its soft-threshold prox (``ElasticNetPenalty``).
-
+"""
+        + MULTI_OUTPUT_DOC
+        + r"""
     Parameters
     ----------
     alpha : float, default=1.0
@@ -75,9 +83,7 @@ class GDElasticNet(GDLinearRegression):
         The L1 share :math:`\rho` of the penalty, in [0, 1]: 1 is the lasso, 0
         ridge (``Ridge(alpha=S * alpha)``).
 """,
-        attributes=r"""    coef_ : ndarray of shape (n_features,)
-    intercept_ : float
-""",
+        attributes=_COEF_DOC + _INTERCEPT_DOC,
         examples=r"""    >>> import numpy as np
     >>> from skgd import GDElasticNet
     >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0]])

@@ -1,9 +1,36 @@
 """Least squares (and ridge) trained by any registered solver."""
 
+import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
+from .._sklearn_compat import _check_sample_weight, validate_data
 from ..objective import L2Penalty, SquaredLoss
 from ._base import GDModelMixin, estimator_dataclass, estimator_doc
+
+# The fitted attributes of the least-squares estimators (ProxLasso and
+# GDElasticNet add a line to the first).
+_COEF_DOC = """    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        (n_targets, n_features) when ``y`` is 2-D, even with one column (as
+        ``LinearRegression``; ``Ridge`` and ``Lasso`` ravel that case to
+        (n_features,)).
+"""
+_INTERCEPT_DOC = """    intercept_ : float or ndarray of shape (n_targets,)
+        An array when ``y`` is 2-D (zeros when ``fit_intercept=False``).
+"""
+
+# How the objective reads with a 2-D ``y``, shared by the least-squares docstrings.
+MULTI_OUTPUT_DOC = r"""
+    A 2-D ``y`` of shape (n_samples, n_targets) fits every target at once: the
+    objective is the sum over targets of the one above, so each target's
+    coefficients are those of its own single-target fit (as ``Ridge``,
+    ``Lasso`` and ``ElasticNet`` with a 2-D ``y``), except that
+    ``max_coef_norm`` bounds the norm of all targets' coefficients together
+    (``positive`` applies to each coefficient). The stopping test reads
+    the largest optimality over all targets' coefficients against the null
+    model's, so a target of far smaller scale than the others is fitted to a
+    correspondingly looser relative precision: standardize the targets (or
+    lower ``tol``) when their scales differ widely.
+"""
 
 
 @estimator_dataclass
@@ -25,15 +52,15 @@ class GDLinearRegression(GDModelMixin, RegressorMixin, BaseEstimator):
     least-squares solutions: gd, momentum, nesterov, lbfgs and newton (started
     from zero) return the minimum-norm one, as ``pinv`` (of the centred X with
     an intercept); the adaptive solvers and sgd return one of them.
-
+"""
+        + MULTI_OUTPUT_DOC
+        + r"""
     Parameters
     ----------
     alpha : float, default=0.0
         L2 penalty strength (per unit of sample weight, see the formula).
 """,
-        attributes=r"""    coef_ : ndarray of shape (n_features,)
-    intercept_ : float
-""",
+        attributes=_COEF_DOC + _INTERCEPT_DOC,
         examples=r"""    >>> import numpy as np
     >>> from skgd import GDLinearRegression
     >>> X = np.array([[1, 1], [1, 2], [2, 2], [2, 3]])
@@ -44,14 +71,58 @@ class GDLinearRegression(GDModelMixin, RegressorMixin, BaseEstimator):
     """,
     )
 
+    def _validate_fit_data(self, X, y, sample_weight):
+        # GDModelMixin's validation, with a 2-D y accepted (multi_output=True)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            multi_output=True,
+            y_numeric=True,
+        )
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        if not sample_weight.sum() > 0:
+            raise ValueError("sample_weight must have a positive sum.")
+        # coef_ and intercept_ take y's dimensionality (see _shape_coefficients,
+        # which the fit loop calls before the fitted attributes are set)
+        self._single_target = y.ndim == 1
+        return X, y, sample_weight
+
+    def _check_partial_target(self, y, classes):
+        """partial_fit: the number of targets (and y's dimensionality) is fixed
+        by the first call."""
+        if not hasattr(self, "_partial_state"):
+            return
+        coef = np.asarray(self.coef_)
+        before = "a 1-D y" if coef.ndim == 1 else f"a 2-D y of {coef.shape[0]} columns"
+        now = "a 1-D y" if y.ndim == 1 else f"a 2-D y of {y.shape[1]} columns"
+        if before != now:
+            raise ValueError(
+                f"partial_fit got {now}, but the first call had {before}: the "
+                "targets cannot change between calls."
+            )
+
     def _make_loss_and_target(self, y, sample_weight):
-        return SquaredLoss(), y.reshape(-1, 1), {}
+        # one column of Y per target: (n, 1) for a 1-D y
+        return SquaredLoss(), y.reshape(len(y), -1), {}
 
     def _make_penalty(self):
         return L2Penalty(self.alpha)
 
+    def _shape_coefficients(self, coef, intercept):
+        """1-D y: ``coef_`` (d,) and a float ``intercept_``; 2-D y, even of one
+        column: ``coef_`` (n_targets, d) and ``intercept_`` (n_targets,), as
+        ``Ridge`` (zeros without intercept, from ``Objective.unpack``)."""
+        if getattr(self, "_single_target", True):
+            return super()._shape_coefficients(coef, intercept)
+        return coef, intercept
+
     def predict(self, X):
-        """Predict ``X @ coef_ + intercept_``.
+        """Predict ``X @ coef_.T + intercept_``.
 
         Parameters
         ----------
@@ -59,6 +130,12 @@ class GDLinearRegression(GDModelMixin, RegressorMixin, BaseEstimator):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            2-D when the model was fitted on a 2-D ``y``.
         """
         return self._decision(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # a 2-D y: one fit per column
+        return tags

@@ -1,8 +1,9 @@
 """Pointwise losses on raw predictions.
 
 Every loss works on 2-D arrays ``raw`` of shape ``(n, K)`` (``K = 1`` for
-regression and binary classification) and a target array ``y`` of the same
-shape (the one-hot encoding for the multinomial loss). ``curvature`` is the
+single-target regression and binary classification, the number of targets for
+multi-output least squares) and a target array ``y`` of the same shape (the
+one-hot encoding for the multinomial loss). ``curvature`` is the
 supremum of the second derivative, so ``curvature * lambda_max(X^T S X / S)``
 bounds the Lipschitz constant of the data term.
 """
@@ -39,7 +40,11 @@ class SquaredLoss(Loss):
         return direction
 
     def hessian_blocks(self, y, raw):
-        yield 0, 0, self.hessian(y, raw)[:, 0]
+        # one independent target per column (multi-output regression): the
+        # per-row Hessian is the identity, no cross-target blocks
+        ones = np.ones(raw.shape[0], dtype=raw.dtype)
+        for k in range(raw.shape[1]):
+            yield k, k, ones
 
     def null_raw(self, y, sw):
         """Optimal constant prediction: the weighted mean."""
@@ -104,6 +109,8 @@ class MultinomialLoss(Loss):
 
     curvature = 0.5
     constant_hessian = False
+    # softmax(z + t 1) == softmax(z): shifting every class's score changes nothing
+    shift_invariant = True
 
     def value(self, y, raw):
         return (logsumexp(raw, axis=1) - np.einsum("ik,ik->i", y, raw))[:, None]

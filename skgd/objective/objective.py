@@ -58,9 +58,17 @@ class Objective:
         Non-negative weights with a positive sum.
     fit_intercept : bool
         Whether an (unpenalised) intercept is fitted.
+    centring : tuple or None
+        ``(x_mean, intercept_scale, target_offset)`` of another objective (its
+        ``centring``): use its coordinates instead of this data's, so that
+        parameters and solver states carry over between chunks (partial_fit).
+        The change of variables stays exact; only the decoupling of the
+        intercept is approximate when the chunks' means differ.
     """
 
-    def __init__(self, X, Y, loss, penalty, sample_weight, fit_intercept):
+    def __init__(
+        self, X, Y, loss, penalty, sample_weight, fit_intercept, centring=None
+    ):
         self.X = X
         self.loss = loss
         self.penalty = penalty
@@ -83,7 +91,11 @@ class Objective:
         # float64 *before* the cast to X's dtype, so y = 1e8 + signal keeps its
         # signal in float32 (the offset returns in the reported intercept).
         self.target_offset = np.zeros(self.n_outputs)
-        if self.fit_intercept and getattr(loss, "translation_equivariant", False):
+        if centring is not None:
+            self.target_offset = np.asarray(centring[2], dtype=np.float64)
+            if np.any(self.target_offset):
+                Y = Y - self.target_offset
+        elif self.fit_intercept and getattr(loss, "translation_equivariant", False):
             self.target_offset = (weights / self.weight_sum) @ Y.astype(np.float64)
             Y = Y - self.target_offset
         self.Y = Y.astype(self.dtype, copy=False)
@@ -101,6 +113,14 @@ class Objective:
             self.intercept_scale = float(np.sqrt(spread)) if spread > 0 else 1.0
         else:
             self.intercept_scale = 1.0
+        if centring is not None and self.fit_intercept:
+            own_mean = self.x_mean
+            self.x_mean = np.asarray(centring[0], dtype=own_mean.dtype)
+            self.intercept_scale = float(centring[1])
+            # a column constant in this chunk but not at the frozen mean carries
+            # a real gradient: mask only the columns exactly at that mean
+            self.constant_features = self.constant_features & (own_mean == self.x_mean)
+        self.centring = (self.x_mean, self.intercept_scale, self.target_offset)
         self.shape = (self.n_features + self.fit_intercept, self.n_outputs)
         self.size = self.shape[0] * self.shape[1]
         self._lipschitz = None
@@ -128,15 +148,17 @@ class Objective:
     def unpack(self, theta):
         """``(coef, intercept)`` of shapes (K, d) and (K,) from ``theta``.
 
-        Multinomial parameters are reported in the zero-sum gauge of
-        scikit-learn: F is unchanged by adding one constant to every class's
-        intercept (and, without penalty, one vector to every class's
-        coefficients), so those shifts are removed.
+        For a loss that declares ``shift_invariant`` (the multinomial), the
+        parameters are reported in the zero-sum gauge of scikit-learn: F is
+        unchanged by adding one constant to every output's intercept (and,
+        without penalty, one vector to every output's coefficients), so those
+        shifts are removed. Other losses with K > 1 outputs (multi-target least
+        squares) have no such invariance: their outputs are reported as fitted.
         """
         W, c = self.split(theta)
         if self.fit_intercept:
             c = c * self.intercept_scale
-        if self.n_outputs > 1:
+        if self.n_outputs > 1 and self.loss.shift_invariant:
             if self.fit_intercept:
                 c = c - c.mean()
             if self.penalty.curvature == 0 and self.penalty.smooth:
@@ -352,11 +374,13 @@ class Objective:
     def invariant_directions(self):
         """Unit directions along which F is constant whatever the data.
 
-        The softmax is invariant to adding the same constant to every class's
-        intercept, so with an intercept and K > 1 classes F is flat along
-        ``(0, ..., 0, 1, ..., 1) / sqrt(K)``. Gradients are orthogonal to it.
+        A ``shift_invariant`` loss (the softmax) is invariant to adding the same
+        constant to every output's intercept, so with an intercept and K > 1
+        classes F is flat along ``(0, ..., 0, 1, ..., 1) / sqrt(K)``. Gradients
+        are orthogonal to it. Other losses (multi-target least squares) have none.
         """
-        if not (self.fit_intercept and self.n_outputs > 1):
+        shift_invariant = self.loss.shift_invariant
+        if not (self.fit_intercept and self.n_outputs > 1 and shift_invariant):
             return []
         direction = np.zeros(self.size)
         direction[-self.n_outputs :] = 1.0 / np.sqrt(self.n_outputs)
@@ -459,7 +483,9 @@ class Objective:
 
     # -- proximal operator and optimality --------------------------------------------
     def prox(self, theta, step):
-        """Penalty prox on the W block (``step`` scalar or shaped like ``theta``)."""
+        """Penalty prox on the W block (``step`` scalar or shaped like ``theta``:
+        then the prox in the metric ``diag(1 / step)``, see
+        :meth:`skgd.objective.Penalty.prox`); constraints included."""
         if self.penalty.smooth:
             return theta
         out = theta.copy()
@@ -594,15 +620,30 @@ class Objective:
         Coordinates with no curvature (an all-zero column without penalty) have
         a zero gradient and count as optimal. ``curvature`` replaces :math:`h`
         (e.g. :meth:`local_coordinate_curvature`).
+
+        A non-separable :math:`N` (a norm-ball constraint) has no coordinate
+        models: :math:`M = \sqrt{2\Delta}`, :math:`\Delta` the decrease of the
+        whole model :math:`g^\top D + \tfrac12 D^\top \operatorname{diag}(h) D +
+        N(\theta + D) - N(\theta)` at its step
+        :math:`D = \operatorname{prox}^{h}_{N}(\theta - g/h) - \theta` (the prox
+        in the metric :math:`\operatorname{diag}(h)`): the norm of the scaled
+        gradient mapping, zero exactly at a constrained minimiser (where the
+        gradient itself is not zero but normal to the ball).
         """
         h = self.coordinate_curvature() if curvature is None else curvature
         curved = h > 0
+        coupled = not self.penalty.smooth and not self.penalty.separable
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             inverse = np.where(curved, 1.0 / np.where(curved, h, 1.0), 0.0)
             grad = np.asarray(grad, dtype=np.float64)
             if self.penalty.smooth:
-                measure = np.abs(grad) * np.sqrt(inverse)
+                # |g| / sqrt(h), not |g| sqrt(1/h): 1/h overflows for subnormal h
+                measure = np.abs(grad) / np.sqrt(np.where(curved, h, 1.0))
                 flat_violation = np.abs(grad)
+            elif coupled:
+                measure, flat_violation = self._coupled_optimality(
+                    theta, grad, h, inverse, curved
+                )
             else:
                 # the decrease of the coordinate's model g D + h D^2 / 2 + N
                 # at its prox step D: with a small curvature the L1 pull gains
@@ -624,10 +665,56 @@ class Objective:
         # L1 pull is an unbounded gain)
         if np.any(flat_violation[~curved] > 0):
             return math.inf
-        measure = measure[curved]
+        if not coupled:
+            measure = measure[curved]
         if not np.all(np.isfinite(measure)):
             return math.inf
         return float(np.max(measure, initial=0.0))
+
+    def _coupled_optimality(self, theta, grad, h, inverse, curved):
+        """``(M, flat_violation)`` for a non-separable N (see :meth:`optimality`)."""
+        theta = np.asarray(theta, dtype=np.float64)
+        step = self.prox(theta - grad * inverse, inverse) - theta
+        change = float(
+            np.sum(self._nonsmooth_terms(theta + step))
+            - np.sum(self._nonsmooth_terms(theta))
+        )
+        quadratic = float(np.sum(np.where(curved, h * step * step, 0.0)))
+        decrease = -(float(grad @ step) + 0.5 * quadratic + change)
+        decrease -= self._rounding_slack_gain(theta, grad)
+        # (the prox step's optimality makes decrease >= |D|_h^2 / 2; the first
+        # term only guards that bound against rounding)
+        measure = np.array([max(math.sqrt(quadratic), math.sqrt(2 * max(decrease, 0)))])
+        flat = ~curved
+        if not np.any(flat):
+            return measure, np.zeros_like(theta)
+        # the flat coordinates alone take a unit step (the others' metric
+        # weight is infinite: they stay): any move is an unbounded gain
+        unit = flat.astype(np.float64)
+        return measure, np.abs(theta - self.prox(theta - grad * unit, unit))
+
+    def _rounding_slack_gain(self, theta, grad):
+        r"""The first-order gain of moving W radially onto the sphere
+        :math:`\lVert W\rVert = r` when rounding alone leaves it inside (a
+        projection rounded to X's dtype): :math:`\max(0, -\partial_u F)\,\delta`,
+        :math:`\delta = r - \lVert W\rVert \le 4\epsilon r` the slack and
+        :math:`u = W / \lVert W\rVert`. Real but of order :math:`\epsilon`: its
+        square root would floor :math:`M` at :math:`\sqrt\epsilon` instead of
+        :math:`\epsilon`, so :meth:`optimality` leaves it out. 0 without a ball
+        or for an iterate truly inside it."""
+        radius = self.penalty.max_norm
+        if radius is None:
+            return 0.0
+        W, _ = self.split(np.asarray(theta, dtype=np.float64))
+        norm = float(np.linalg.norm(W))
+        slack = radius - norm
+        if not (0 < slack <= 4 * float(np.finfo(self.dtype).eps) * radius):
+            return 0.0
+        g_W, _ = self.split(grad)
+        c = 2.0**-20  # N's directional derivative along W (exact for a norm)
+        nonsmooth = self.penalty.nonsmooth_value
+        radial = float(np.sum(g_W * W)) + (nonsmooth((1 + c) * W) - nonsmooth(W)) / c
+        return max(-radial, 0.0) * slack / norm
 
     def _nonsmooth_terms(self, theta):
         """The penalty's non-smooth part per coordinate of ``theta`` (0 on the
@@ -649,9 +736,26 @@ class Objective:
         with a non-zero ``G``). Beyond ``dense_limit`` parameters, the diagonal
         version :math:`\tfrac12 \sum_k G_k^2 / h_k` (exact for uncorrelated
         features).
+
+        With an active norm-ball constraint, :math:`H` is the Lagrangian's,
+        :math:`\nabla^2 f + \mu I` on the coefficients, :math:`\mu` the
+        multiplier of the prox step (:meth:`~skgd.objective.Penalty.prox_multiplier`):
+        the sphere's curvature, which bounds the decrease still available along
+        it even where :math:`\nabla^2 f` is singular. Inside the ball the gain
+        of reaching the sphere is linear in the distance, which a quadratic
+        estimate misses: the estimate is then at least the model decrease
+        :math:`M^2/2` of :meth:`optimality`.
         """
+        if not self.penalty.smooth and not self.penalty.separable:
+            model = 0.5 * self.optimality(theta, grad) ** 2
+            return max(self._decrement(theta, grad, dense_limit), model)
+        return self._decrement(theta, grad, dense_limit)
+
+    def _decrement(self, theta, grad, dense_limit):
+        """The (proximal) Newton decrement of :meth:`suboptimality_estimate`."""
         h = self.coordinate_curvature()
         curved = h > 0
+        multiplier = 0.0
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             inverse = np.where(curved, 1.0 / np.where(curved, h, 1.0), 0.0)
             theta = np.asarray(theta, dtype=np.float64)
@@ -659,20 +763,35 @@ class Objective:
             if self.penalty.smooth:
                 mapping = np.where(curved, grad, 0.0)
             else:
-                mapping = h * (theta - self.prox(theta - grad * inverse, inverse))
+                point = theta - grad * inverse
+                mapping = h * (theta - self.prox(point, inverse))
+                if not self.penalty.separable:
+                    W, _ = self.split(point)
+                    W_step, _ = self.split(inverse)
+                    multiplier = float(self.penalty.prox_multiplier(W, W_step))
+        coefficient = np.zeros(self.shape, dtype=bool)
+        coefficient[: self.n_features] = True
+        coefficient = coefficient.ravel()
+        lagrangian = h + multiplier * coefficient
+        if multiplier:
+            # the ball's prox divides the step by 1 + mu / h: undone, the
+            # mapping is the Lagrangian's gradient g + s + mu theta (s in dN)
+            mapping = mapping * np.where(coefficient, 1.0 + multiplier * inverse, 1.0)
         free = curved & ((mapping != 0) | (theta != 0))
         if not np.any(free):
             return 0.0
         if self.size > dense_limit:
-            return 0.5 * float(np.sum(mapping[free] ** 2 * inverse[free]))
+            return 0.5 * float(np.sum(mapping[free] ** 2 / lagrangian[free]))
         H = self.hessian(theta)
         for direction in self.invariant_directions():
             H += np.outer(direction, direction)
+        if multiplier:
+            H[np.diag_indices_from(H)] += multiplier * coefficient.ravel()
         H = H[np.ix_(free, free)]
         G = mapping[free]
         # equilibrate, then a least-squares solve: a singular H (collinear
         # columns) has G in its range
-        D = np.sqrt(inverse[free])
+        D = 1.0 / np.sqrt(lagrangian[free])
         scaled, rhs = H * np.outer(D, D), D * G
         solution = scipy.linalg.lstsq(scaled, rhs, cond=1e-12, check_finite=False)[0]
         # G outside the Hessian's range (a flat loss, e.g. saturated classes):
@@ -701,8 +820,9 @@ class Objective:
     def has_no_minimiser(self, theta):
         """Whether F provably has no minimiser: unpenalised classification whose
         iterate ``theta`` already separates the (weighted) classes, so F keeps
-        decreasing along it and the coefficients grow without bound."""
-        if self.penalty.curvature > 0 or not self.penalty.smooth:
+        decreasing along it and the coefficients grow without bound (also under
+        ``W >= 0``, a cone; never under a norm ball, which bounds them)."""
+        if not self.penalty.invariant_along_rays:  # a penalty, L1, or a ball
             return False
         rows = self.weighted_rows
         raw = self.raw_prediction(theta)[rows]
