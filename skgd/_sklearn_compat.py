@@ -14,7 +14,20 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
+try:  # scikit-learn >= 1.9: the callback API (sklearn.callback)
+    from sklearn.callback import CallbackSupportMixin
+
+    HAS_CALLBACK_API = True
+except ImportError:  # scikit-learn 1.6 - 1.8: no callbacks, nothing to support
+
+    class CallbackSupportMixin:
+        """Stand-in for scikit-learn < 1.9, which has no callback API."""
+
+    HAS_CALLBACK_API = False
+
 __all__ = [
+    "HAS_CALLBACK_API",
+    "CallbackSupportMixin",
     "HasMethods",
     "LinearClassifierMixin",
     "Interval",

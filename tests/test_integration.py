@@ -152,6 +152,14 @@ NON_DEFAULT = {
     "amsgrad": True,
     "weight_decay": 0.01,
     "n_iter_no_change": 4,
+    "warmup_iter": 3,
+    "clip_grad_norm": 2.5,
+    "early_stopping": True,
+    "validation_fraction": 0.2,
+    "positive": True,
+    "max_coef_norm": 4.0,
+    "record_coef": True,
+    "callback": print,
     "random_state": 7,
     "verbose": 0,
     "warm_start": True,
@@ -162,8 +170,9 @@ NON_DEFAULT = {
 def test_get_params_set_params_round_trip(Estimator):
     estimator = Estimator()
     params = estimator.get_params()
-    # the shared parameters, plus l1_ratio where the penalty has an L1 share
-    assert set(params) - {"l1_ratio"} == set(NON_DEFAULT)
+    # the shared parameters, plus l1_ratio where the penalty has an L1 share and
+    # class_weight on the classifier
+    assert set(params) - {"l1_ratio", "class_weight"} == set(NON_DEFAULT)
     assert params["solver"] == inspect.signature(Estimator).parameters["solver"].default
     assert params["learning_rate"] == "auto"
     assert estimator.set_params(**NON_DEFAULT) is estimator

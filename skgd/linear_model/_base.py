@@ -6,21 +6,28 @@ solver logic lives in :mod:`skgd.solvers`; all objective logic in
 :mod:`skgd.objective`.
 """
 
+import copy
+import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from numbers import Integral, Real
-from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from .._callbacks import IterationCallbacks
 from .._sklearn_compat import (
+    CallbackSupportMixin,
     HasMethods,
     Interval,
     StrOptions,
@@ -28,8 +35,10 @@ from .._sklearn_compat import (
     _fit_context,
     validate_data,
 )
-from ..fit_loop import SCHEDULES, run
+from ..fit_loop import ARMIJO_INITIAL, run
+from ..history import History
 from ..objective import Objective, check_capabilities, constrain
+from ..schedules import SCHEDULES, Adaptive, Constant, Schedule, get_schedule
 from ..solvers import Solver, get_solver, solver_names
 
 # Minibatch size of ``sgd`` when ``batch_size=None``.
@@ -40,7 +49,7 @@ _COMMON_PARAMETERS_DOC = """
         The optimisation algorithm: one of "gd", "sgd", "momentum", "nesterov",
         "adagrad", "rmsprop", "adam", "adamw", "newton", "lbfgs" (or any name
         added with :func:`skgd.register_solver`), or an update-rule object.
-    learning_rate : float or "auto", default="auto"
+    learning_rate : float, "auto" or "armijo", default="auto"
         Base step size (the schedule multiplies it). "auto" is ``1/L`` for gd
         (and ``1/((1-momentum) L)`` for momentum and nesterov), ``L`` the
         Lipschitz constant of the gradient; ``1/L_row`` (the largest weighted
@@ -48,14 +57,43 @@ _COMMON_PARAMETERS_DOC = """
         (the length of the first gradient step) for adam, adamw and adagrad,
         ``0.3 l0`` for rmsprop, a tenth of these on minibatches; the first
         trial step 1 for newton's line search. lbfgs chooses its own steps.
-    schedule : {"auto", "constant", "adaptive"}, default="auto"
-        How the step changes during the fit. "constant": never. "adaptive":
+        "armijo" chooses every step by backtracking (the course notes' line
+        search): trial steps ``eta, rho eta, rho^2 eta, ...`` (``rho = 1/2``,
+        first ``eta = 1``, then twice the last accepted step; nesterov never
+        grows it back) until
+        ``F(theta+) <= F(theta) + c (g . (theta+ - theta) + N(theta+) - N(theta))``
+        with ``c = 1e-4`` (``N`` the non-smooth part of the penalty): for gd,
+        ``F(theta - eta g) <= F(theta) - c eta |g|^2``. For gd, adagrad and
+        rmsprop (their steps are descent steps), and nesterov (from its
+        look-ahead, with Beck & Teboulle's ``c = 1/2``), on full batches;
+        momentum, adam and adamw refuse it (their steps can point uphill);
+        newton and lbfgs always search their steps, so "armijo" is theirs.
+    schedule : {"auto", "constant", "invscaling", "step", "cosine", "adaptive"}, \
+            Schedule or callable, default="auto"
+        The factor that multiplies ``learning_rate`` at iteration (epoch) ``t``
+        (0-based, after ``warmup_iter``; ``T = max_iter - warmup_iter``):
+        "constant" 1; "invscaling" ``(1 + t)^-0.5``; "step" ``0.5^floor(t / (T // 10))``;
+        "cosine" ``(1 + cos(pi t / T)) / 2``; "adaptive" 1, but the step is
         divided by 5 whenever the objective has not improved for
-        ``n_iter_no_change`` iterations (epochs), as scikit-learn's
+        ``n_iter_no_change`` iterations (as scikit-learn's
         ``learning_rate="adaptive"``; on minibatches at most three times, then
-        the run ends. "auto" is "adaptive" for every solver with a step size and
-        "constant" for newton and lbfgs (their line searches set the steps).
-        The steps used are in ``learning_rate_curve_``.
+        the run ends); a function ``f(t) -> factor``; or an instance of
+        :mod:`skgd.schedules` (``InvScaling(decay, power)``,
+        ``StepDecay(step_size, gamma)``, ``Cosine(min_factor)``) for other
+        constants, searchable as ``schedule__power``. "auto" is "adaptive" for
+        gd, the adaptive solvers and every minibatch run, "constant" for
+        momentum, nesterov, newton and lbfgs and with "armijo", and
+        "invscaling" in ``partial_fit``. The steps used are in
+        ``history_["learning_rate"]``.
+    warmup_iter : int, default=0
+        Linear warm-up: the step of iteration ``t < warmup_iter`` is
+        ``learning_rate * (t + 1) / (warmup_iter + 1)``; the schedule starts
+        after it.
+    clip_grad_norm : float or None, default=None
+        Rescale the gradient the solver sees to at most this Euclidean norm,
+        ``g * min(1, clip_grad_norm / |g|)`` (``torch.nn.utils.clip_grad_norm_``;
+        on minibatches, each batch gradient). Fixed points, and so the optimum,
+        are unchanged. Not for newton and lbfgs.
     max_iter : int, default=1000
         Iterations (full batch) or epochs (minibatches).
     tol : float, default=1e-6
@@ -95,13 +133,60 @@ _COMMON_PARAMETERS_DOC = """
         AdamW's decoupled weight decay.
     n_iter_no_change : int, default=10
         Iterations (epochs) without improvement of the objective before the
-        adaptive schedule divides the step by 5, or a minibatch run ends.
+        adaptive schedule divides the step by 5, or a minibatch run ends; with
+        ``early_stopping``, iterations without improvement of the validation
+        score by ``tol`` before the fit stops.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows (a stratified split for
+        the classifier when every class can be represented, seeded by
+        ``random_state``), score the iterate on them (``score``) after every
+        iteration (epoch), stop when the score has not exceeded its best by
+        ``tol`` for ``n_iter_no_change`` iterations, and return the iterate of
+        the best score (as scikit-learn's MLP): ``coef_`` is then that
+        iterate, not the last one. The objective is minimised on the remaining
+        rows. ``fit`` only (``partial_fit`` ignores it, as ``SGDClassifier``).
+    validation_fraction : float, default=0.1
+        The held-out share of the rows for ``early_stopping``.
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative, ``W >= 0`` elementwise
+        (every class's coefficients; never the intercept), as
+        ``LinearRegression(positive=True)`` and ``Lasso(positive=True)``. Fitted
+        by projection after each step (the course notes' §9.2),
+        ``W <- max(prox(W - eta * grad), 0)`` (with an L1 part:
+        ``max(W - eta * (grad + alpha), 0)``). lbfgs uses L-BFGS-B's bounds
+        ``W >= 0``; newton refuses it.
+    max_coef_norm : float or None, default=None
+        Constrain the coefficients to the ball ``||W||_F <= max_coef_norm`` (the
+        whole coefficient block, all classes together; never the intercept).
+        Fitted by projection after each step, ``W <- Pi(prox(W - eta * grad))``,
+        ``Pi(Z) = Z * min(1, max_coef_norm / ||Z||)``; the adaptive solvers
+        project in their own metric ``diag(D) / eta``, so that their fixed
+        points are exactly the constrained minimisers. When the ball is active,
+        ``||coef_|| == max_coef_norm`` and the gradient is not zero but normal
+        to the sphere. lbfgs and newton refuse it. None: no ball.
+    record_coef : bool, default=False
+        Also record the coefficients and intercept after every iteration
+        (``history_.coef``, ``history_.intercept``; ``history_.trajectory()``).
+    callback : callable or None, default=None
+        Called after every iteration (epoch) with a read-only
+        :class:`skgd.history.TrainingState` (iteration, objective, optimality,
+        grad_norm, learning_rate, time, coef, intercept, history); returning
+        True stops the fit cleanly (``n_iter_`` and ``history_`` end at that
+        iteration, ``converged_`` is False, no warning). scikit-learn's own
+        callbacks (``set_callbacks(ProgressBar())``, ``ScoringMonitor``) are
+        supported too (scikit-learn >= 1.9), one task per iteration.
     random_state : int, RandomState instance or None, default=None
         Seeds the minibatch shuffles.
     verbose : int, default=0
         Print progress (iteration, objective, optimality) at most twice a second.
     warm_start : bool, default=False
-        Start from the previous ``coef_`` and ``intercept_``.
+        Continue the previous fit: from its ``coef_`` and ``intercept_`` and,
+        when the solver, its parameters and the data's layout are unchanged,
+        with the solver's state (momentum buffer, Adam's moments and step
+        count, the schedule's step, the shuffling generator, L-BFGS's memory),
+        so that k fits of ``max_iter=1`` are one fit of ``max_iter=k``. A warm
+        start that already passes the stopping test takes no step
+        (``n_iter_ == 0``). Edited ``coef_`` restart the solver's state.
 """
 
 
@@ -111,7 +196,10 @@ _FITTED_ATTRIBUTES_DOC = """    n_iter_ : int
     loss_curve_ : list of float
         The objective at the iterate reached after each iteration (or epoch):
         ``len(loss_curve_) == n_iter_``, and the last entry is the objective of
-        ``coef_`` and ``intercept_``.
+        ``coef_`` and ``intercept_`` -- except with ``early_stopping``, where
+        ``coef_`` is the best-scoring iterate (its objective is
+        ``loss_curve_[history_["validation_score"].argmax()]``) and the
+        objective is that of the training split.
     learning_rate_ : float
         The base step size (``learning_rate="auto"`` resolved).
     learning_rate_curve_ : list of float
@@ -119,7 +207,19 @@ _FITTED_ATTRIBUTES_DOC = """    n_iter_ : int
     schedule_ : str
         The schedule used (``schedule="auto"`` resolved).
     converged_ : bool
-        Whether the stopping test passed (otherwise a ConvergenceWarning said why).
+        Whether the stopping test passed (otherwise a ConvergenceWarning said
+        why, or early stopping or a callback ended the fit).
+    history_ : skgd.history.History
+        Per iteration (epoch): ``objective``, ``optimality``, ``grad_norm``,
+        ``learning_rate`` (the step used), ``time`` (measured seconds since the
+        fit started) and, with ``early_stopping``, ``validation_score``; a dict
+        of arrays (``pandas.DataFrame(history_)``), with ``.plot()``,
+        ``.start`` and, with ``record_coef``, ``.coef`` and ``.intercept``.
+        ``partial_fit`` appends one row per call.
+    validation_scores_ : list of float
+        With ``early_stopping``: the validation score after each iteration.
+    best_validation_score_ : float
+        With ``early_stopping``: the best of them (that of ``coef_``).
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined when X has string feature names.
@@ -162,13 +262,25 @@ SOLVER_PARAMETERS = (
 )
 
 
+def _streams(estimator):
+    """partial_fit is available: the solver can run on a chunk at a time."""
+    rule = get_solver(estimator.solver, estimator.get_params())
+    if rule.full_batch_only:
+        raise AttributeError(
+            f"partial_fit cannot use solver={rule.name!r}: it needs every row at "
+            "every iteration. Use sgd, gd, momentum, nesterov or an adaptive "
+            "solver (adagrad, rmsprop, adam, adamw)."
+        )
+    return True
+
+
 @estimator_dataclass
-class GDModelMixin:
+class GDModelMixin(CallbackSupportMixin):
     """Parameters, validation and the fit path shared by the estimators."""
 
     solver: str | Solver = "gd"
     learning_rate: float | str = "auto"
-    schedule: str = "auto"
+    schedule: str | Callable | Schedule = "auto"
     max_iter: int = 1000
     tol: float = 1e-6
     alpha: float = 0.0
@@ -217,7 +329,11 @@ class GDModelMixin:
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "schedule": [StrOptions({"auto", *SCHEDULES}), callable],
+        "schedule": [
+            StrOptions({"auto", *SCHEDULES}),
+            callable,
+            HasMethods(["factor"]),
+        ],
         "warmup_iter": [Interval(Integral, 0, None, closed="left")],
         "clip_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
         "early_stopping": ["boolean"],
@@ -286,8 +402,9 @@ class GDModelMixin:
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-            Targets (class labels of any type for the classifier).
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets (class labels of any type for the classifier; 2-D for the
+            multi-output least-squares estimators).
         sample_weight : array-like of shape (n_samples,), default=None
 
         Returns
@@ -296,25 +413,169 @@ class GDModelMixin:
         """
         return self._fit(X, y, sample_weight)
 
-    def _fit(self, X, y, sample_weight=None):
+    @available_if(_streams)
+    def partial_fit(self, X, y, sample_weight=None):
+        """One pass over the given rows, continuing the previous calls.
+
+        One epoch of minibatches (``sgd``, or any first-order or adaptive
+        solver with ``batch_size`` smaller than the rows given) or one
+        full-batch step on them, with the solver's state (momentum buffer,
+        Adam's moments and step count), the schedule's step and the shuffling
+        generator carried from call to call: a loop over the chunks of a
+        ``numpy.memmap`` (or ``dask_ml.wrappers.Incremental`` on a dask array)
+        trains on data larger than memory. The first call fixes what the data
+        cannot change afterwards: the number of features, the centring of the
+        intercept's coordinates and ``learning_rate="auto"`` (computed on the
+        first chunk). ``schedule="auto"`` is ``"invscaling"`` here, with ``t``
+        the number of calls: a constant step ends in a ball around the optimum
+        of the latest chunks. newton and lbfgs need the whole data at every
+        iteration: the estimator has no ``partial_fit`` with them (an
+        AttributeError whose cause says so); ``learning_rate="armijo"``
+        raises a ValueError; ``early_stopping`` is ignored (it applies to
+        ``fit`` only, as in ``SGDClassifier``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        return self._partial_fit(X, y, sample_weight)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def _partial_fit(self, X, y, sample_weight=None, classes=None):
+        return self._fit(X, y, sample_weight, partial=True, classes=classes)
+
+    def _fit(self, X, y, sample_weight=None, *, partial=False, classes=None):
         # Anything the fit sets stays unset if it fails: snapshot, restore on error.
         snapshot = dict(self.__dict__)
         try:
-            self._fit_unsafe(X, y, sample_weight)
+            self._fit_unsafe(X, y, sample_weight, partial=partial, classes=classes)
         except BaseException:
+            # scikit-learn's callback context is torn down after fit returns
+            kept = {k: v for k, v in self.__dict__.items() if k in _CALLBACK_KEYS}
             self.__dict__.clear()
             self.__dict__.update(snapshot)
+            self.__dict__.update(kept)
             raise
         return self
 
-    def _fit_unsafe(self, X, y, sample_weight):
+    def _resolve_schedule(self, rule, stochastic, line_search, partial):
+        """The schedule object, ``"auto"`` resolved (see the parameter doc)."""
+        schedule = self.schedule
+        if schedule == "auto":
+            if partial:
+                # each call sees another chunk: a constant step ends in a ball
+                # around the optimum of the last chunks, 1/sqrt(1 + t) converges
+                schedule = "invscaling"
+            elif line_search:
+                schedule = "constant"
+            elif stochastic:  # minibatch noise floors shrink only with the step
+                schedule = "adaptive"
+            else:
+                schedule = rule.default_schedule
+        return get_schedule(schedule)
+
+    def _check_training_controls(self, rule, stochastic, schedule, partial):
+        """Clear errors for the controls that make no sense with this solver."""
+        name = rule.name or type(rule).__name__
+        if partial:
+            if rule.full_batch_only:
+                raise ValueError(
+                    f"partial_fit cannot use solver={name!r}: it needs every row at "
+                    "every iteration. Use sgd, gd, momentum, nesterov or an "
+                    "adaptive solver (adagrad, rmsprop, adam, adamw)."
+                )
+            if schedule.adaptive:
+                raise ValueError(
+                    "schedule='adaptive' judges plateaus of the objective on "
+                    "fixed data; partial_fit sees a new chunk each call. Use "
+                    "'constant', 'invscaling', a function of the call count, or "
+                    "Cosine(T=...) / StepDecay(step_size=...)."
+                )
+            if schedule.needs_horizon:
+                raise ValueError(
+                    f"schedule={self.schedule!r} is laid out over max_iter "
+                    "iterations, but partial_fit runs one epoch per call and "
+                    "cannot know how many calls will come: give the horizon, "
+                    "e.g. schedule=Cosine(T=n_calls) or StepDecay(step_size=k)."
+                )
+        if self.learning_rate == "armijo" and rule.steps_with_learning_rate:
+            if not rule.line_search:
+                raise ValueError(
+                    f"learning_rate='armijo' needs a solver whose step is a descent "
+                    f"step for a small enough rate; {name!r}'s is not (its "
+                    "momentum or moment estimate can point uphill). Use gd, "
+                    "nesterov, adagrad or rmsprop with 'armijo', or a schedule."
+                )
+            if stochastic or partial:
+                raise ValueError(
+                    "learning_rate='armijo' compares full-data objective values: "
+                    "it needs full batches (batch_size=None, a solver other than "
+                    "sgd, and fit rather than partial_fit)."
+                )
+            if (
+                self.warmup_iter
+                or not isinstance(schedule, Constant)
+                or (schedule.adaptive)
+            ):
+                raise ValueError(
+                    "learning_rate='armijo' chooses every step itself: a "
+                    f"schedule ({self.schedule!r}) or warmup_iter would only "
+                    "scale its first trial. Use schedule='auto' or 'constant' "
+                    "and warmup_iter=0 with it."
+                )
+        if not rule.steps_with_learning_rate:
+            asked = []
+            if self.clip_grad_norm is not None:
+                asked.append("clip_grad_norm")
+            if self.warmup_iter:
+                asked.append("warmup_iter")
+            if not isinstance(schedule, Constant) or isinstance(schedule, Adaptive):
+                asked.append(f"schedule={self.schedule!r}")
+            if self.max_coef_norm is not None or self.positive:
+                pass  # constraints are the penalty's: capabilities decide
+            if asked:
+                raise ValueError(
+                    f"{', '.join(asked)} cannot be used with solver={name!r}: its "
+                    "line search sets every step from the curvature. Use a "
+                    "first-order or adaptive solver (gd, momentum, adam, ...)."
+                )
+
+    def _fit_unsafe(self, X, y, sample_weight, *, partial=False, classes=None):
+        start_time = time.perf_counter()
+        previous_features = getattr(self, "n_features_in_", None)
+        resuming = partial and hasattr(self, "_partial_state")
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
+        if resuming and X.shape[1] != previous_features:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is "
+                f"expecting {previous_features} features as input (from the "
+                "first partial_fit call)."
+            )
+        if partial:
+            self._check_partial_target(y, classes)
+        else:
+            self.__dict__.pop("_partial_target", None)
+        sample_weight = self._weighted_samples(y, sample_weight)
+        validation = None
+        if self.early_stopping and not partial:  # fit only, as SGDClassifier
+            # the target's own errors (one class, bad labels) come first
+            self._make_loss_and_target(y, sample_weight)
+            X, y, sample_weight, validation = self._validation_split(
+                X, y, sample_weight
+            )
         loss, Y, fitted = self._make_loss_and_target(y, sample_weight)
         rule = self._solver()
         penalty = constrain(
             self._make_penalty(), positive=self.positive, max_norm=self.max_coef_norm
         )
         learning_rate_is_auto = self.learning_rate == "auto"
+        line_search = self.learning_rate == "armijo" and rule.steps_with_learning_rate
         requires = rule.requires
         if learning_rate_is_auto:
             requires = requires | rule.auto_rate_requires
@@ -327,43 +588,97 @@ class GDModelMixin:
         batch_size = self.batch_size or min(DEFAULT_SGD_BATCH_SIZE, n_weighted)
         if stochastic and sp.issparse(X) and X.format == "csc":
             X = X.tocsr()  # row batches of a CSC matrix are slow to slice
+        schedule = self._resolve_schedule(rule, stochastic, line_search, partial)
+        self._check_training_controls(rule, stochastic, schedule, partial)
+        # partial_fit keeps the first chunk's coordinates: the solver's state
+        # (moments, momentum) lives in them
+        centring = self._partial_state["centring"] if resuming else None
         # the objective casts the targets to X's dtype itself (after centring)
-        objective = Objective(X, Y, loss, penalty, sample_weight, self.fit_intercept)
+        objective = Objective(
+            X, Y, loss, penalty, sample_weight, self.fit_intercept, centring=centring
+        )
         _check_representable(objective)
-        if learning_rate_is_auto:
+        if resuming:
+            learning_rate = self._partial_state["learning_rate"]
+        elif learning_rate_is_auto:
             learning_rate = float(rule.auto_learning_rate(objective, stochastic))
+        elif line_search:
+            learning_rate = ARMIJO_INITIAL  # the first trial step (notes: alpha0)
         else:
-            learning_rate = float(self.learning_rate)
+            learning_rate = float(
+                1.0 if self.learning_rate == "armijo" else self.learning_rate
+            )
         if not (np.isfinite(learning_rate) and learning_rate > 0):
             raise ValueError(  # L overflowed: X's values are too large
                 f"learning_rate='auto' is {learning_rate} on this data: X's values "
                 "are too large or too small for its dtype. Rescale X (e.g. with "
                 "StandardScaler)."
             )
-        schedule = self.schedule
-        if schedule == "auto":  # minibatch noise floors shrink only with the step
-            schedule = "adaptive" if stochastic else rule.default_schedule
 
-        theta0 = None
-        if self.warm_start and hasattr(self, "coef_"):
-            coef = np.asarray(self.coef_)
-            if coef.size == objective.n_features * objective.n_outputs:
-                theta0 = objective.pack(coef, self.intercept_)
+        theta0, resume = None, None
+        key = _resume_key(rule, objective, stochastic)
+        if resuming:
+            resume = self._partial_state["loop"]
+        elif (partial or self.warm_start) and hasattr(self, "coef_"):
+            saved = getattr(self, "_warm_state", None)
+            if (
+                saved is not None
+                and saved["key"] == key
+                and _same(
+                    saved["coef"], self.coef_, saved["intercept"], self.intercept_
+                )
+            ):
+                resume = saved["loop"]  # continue the same run exactly
+            else:
+                coef = np.asarray(self.coef_)
+                if coef.size == objective.n_features * objective.n_outputs:
+                    theta0 = objective.pack(coef, self.intercept_)
+        if stochastic:
+            random_state = check_random_state(self.random_state)
+            if resume is not None and resume.rng is None:
+                resume.rng = random_state
+        else:
+            random_state = None
 
+        callbacks = IterationCallbacks(
+            self,
+            objective,
+            self._shape_coefficients,
+            fitted,
+            X,
+            y,
+            {"sample_weight": sample_weight},
+            "epoch" if stochastic else "iteration",
+        )
+        callbacks.history = lambda monitor: _history(
+            monitor.loss_curve,
+            monitor.learning_rates,
+            monitor.records,
+            monitor.validation_scores,
+        )
         result = run(
             objective,
             rule,
             learning_rate=learning_rate,
-            max_iter=self.max_iter,
-            tol=self.tol,
+            max_iter=1 if partial else self.max_iter,
+            tol=0.0 if partial else self.tol,
             stochastic=stochastic,
             batch_size=batch_size,
-            random_state=check_random_state(self.random_state),
+            random_state=random_state,
             theta0=theta0,
             schedule=schedule,
+            warmup_iter=self.warmup_iter,
+            line_search=line_search,
+            clip_grad_norm=self.clip_grad_norm,
             learning_rate_is_auto=learning_rate_is_auto,
             n_iter_no_change=self.n_iter_no_change,
             verbose=self.verbose,
+            start_time=start_time,
+            record_theta=self.record_coef,
+            on_iteration=callbacks if callbacks.active else None,
+            validation=validation
+            and (lambda theta: validation(callbacks.attributes(theta))),
+            resume=resume,
         )
         coef, intercept = objective.unpack(result.theta)
         if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
@@ -371,15 +686,56 @@ class GDModelMixin:
                 f"Solver {rule.name!r} produced non-finite coefficients; "
                 f"use a smaller learning_rate than {learning_rate:.4g}."
             )
+        history = _history(
+            result.loss_curve,
+            result.learning_rates,
+            result.records,
+            result.validation_scores,
+        )
+        if self.record_coef:
+            shaped = [
+                self._shape_coefficients(*objective.unpack(t)) for t in result.thetas
+            ]
+            history.coef = np.array([c for c, _ in shaped])
+            history.intercept = np.array([b for _, b in shaped])
+            start = self._shape_coefficients(
+                *objective.unpack(
+                    resume.theta
+                    if resume is not None
+                    else (theta0 if theta0 is not None else objective.initial_theta())
+                )
+            )
+            history.start.update(coef=start[0], intercept=start[1])
+        history.start["objective"] = result.start_value
+        history.start["grad_norm"] = result.start_grad_norm
+        if partial and resuming:
+            history = _append_history(self.history_, history)
         for name, value in fitted.items():
             setattr(self, name, value)
         self._store_coefficients(coef, intercept)
-        self.n_iter_ = result.n_iter
-        self.loss_curve_ = list(result.loss_curve)
+        state = {"key": key, "loop": result.loop_state}
+        state["coef"], state["intercept"] = self.coef_, self.intercept_
+        if partial:
+            self._partial_state = {
+                "loop": result.loop_state,
+                "centring": objective.centring,
+                "learning_rate": learning_rate,
+            }
+            self.__dict__.pop("_warm_state", None)
+        else:
+            self._warm_state = state
+            self.__dict__.pop("_partial_state", None)
+        self.history_ = history
+        self.n_iter_ = result.loop_state.step if partial else result.n_iter
+        self.loss_curve_ = list(history["objective"])
         self.learning_rate_ = learning_rate
-        self.learning_rate_curve_ = list(result.learning_rates)
-        self.schedule_ = schedule
+        self.learning_rate_curve_ = list(history["learning_rate"])
+        self.schedule_ = schedule.name
         self.converged_ = result.converged
+        if validation is not None:
+            self.validation_scores_ = list(result.validation_scores)
+            self.best_validation_score_ = max(result.validation_scores)
+        callbacks.finish()
         if result.status in ("max_iter", "stalled"):
             warnings.warn(
                 _not_converged_message(
@@ -390,12 +746,65 @@ class GDModelMixin:
             )
         return self
 
+    def _weighted_samples(self, y, sample_weight):
+        """The sample weights the objective uses (the classifier multiplies in
+        its ``class_weight``)."""
+        return sample_weight
+
+    def _check_partial_target(self, y, classes):
+        """partial_fit: the target's kind cannot change between calls (the
+        classifier overrides this to fix ``classes``)."""
+
+    def _validation_split(self, X, y, sample_weight):
+        """Hold out ``validation_fraction`` of the rows (stratified for a
+        classifier) and return the training part and ``score(attributes)``."""
+        n = X.shape[0]
+        n_val = int(np.ceil(self.validation_fraction * n))
+        if n_val < 1 or n - n_val < 1:
+            raise ValueError(
+                f"Splitting {n} samples into a train set and a validation set "
+                f"with validation_fraction={self.validation_fraction} led to an "
+                "empty set. Change validation_fraction, increase the number of "
+                "samples, or set early_stopping=False."
+            )
+        stratify = None
+        if is_classifier(self):
+            check_classification_targets(y)
+            _, counts = np.unique(y, return_counts=True)
+            # stratified when every class can appear on both sides
+            if counts.min() >= 2 and min(n_val, n - n_val) >= counts.size:
+                stratify = y
+        train, val = train_test_split(
+            np.arange(n),
+            test_size=n_val,
+            stratify=stratify,
+            random_state=self.random_state,
+        )
+        X_val, y_val, w_val = X[val], y[val], sample_weight[val]
+        if not w_val.sum() > 0 or not sample_weight[train].sum() > 0:
+            raise ValueError(
+                "early_stopping=True: the validation or training split has zero "
+                "total sample_weight; change random_state or validation_fraction."
+            )
+
+        def score(attributes):
+            scratch = copy.copy(self)
+            scratch.__dict__.update(attributes)
+            return scratch.score(X_val, y_val, sample_weight=w_val)
+
+        return X[train], y[train], sample_weight[train], score
+
+    def _shape_coefficients(self, coef, intercept):
+        """``coef`` (K, d), ``intercept`` (K,) -> the shapes of ``coef_`` and
+        ``intercept_``."""
+        return (
+            coef[0] if coef.shape[0] == 1 else coef,
+            intercept[0] if self.fit_intercept else intercept.dtype.type(0),
+        )
+
     def _store_coefficients(self, coef, intercept):
         """``coef`` (K, d), ``intercept`` (K,) -> the estimator's shapes."""
-        self.coef_ = coef[0] if coef.shape[0] == 1 else coef
-        self.intercept_ = (
-            intercept[0] if self.fit_intercept else intercept.dtype.type(0)
-        )
+        self.coef_, self.intercept_ = self._shape_coefficients(coef, intercept)
 
     def _decision(self, X):
         check_is_fitted(self)
@@ -414,6 +823,66 @@ class GDModelMixin:
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+# What scikit-learn's callback machinery keeps on the estimator during fit:
+# it must survive the restore of a failed fit (teardown reads it afterwards).
+_CALLBACK_KEYS = ("_callback_fit_ctx", "_skl_callbacks_to_teardown")
+
+
+def _resume_key(rule, objective, stochastic):
+    """What must not change for a warm start to continue a run exactly: the
+    solver and its hyper-parameters, the parameter layout and coordinates."""
+    centring = objective.centring
+    return (
+        rule.name,
+        type(rule),
+        repr(sorted(rule.get_params().items())),
+        objective.shape,
+        objective.dtype,
+        stochastic,
+        None if centring is None else tuple(np.asarray(c).tobytes() for c in centring),
+    )
+
+
+def _same(coef_a, coef_b, intercept_a, intercept_b):
+    """The fitted coefficients are still those the fit stored (not set by hand)."""
+    return np.array_equal(coef_a, coef_b) and np.array_equal(intercept_a, intercept_b)
+
+
+def _history(loss_curve, learning_rates, records, validation_scores):
+    """The ``History`` of a run's records."""
+    n = len(loss_curve)
+    columns = {
+        "iteration": np.arange(1, n + 1),
+        "objective": np.asarray(loss_curve, dtype=float),
+        "optimality": np.asarray(records["optimality"], dtype=float),
+        "grad_norm": np.asarray(records["grad_norm"], dtype=float),
+        "learning_rate": np.asarray(learning_rates, dtype=float),
+        "time": np.asarray(records["time"], dtype=float),
+    }
+    if validation_scores is not None:
+        columns["validation_score"] = np.asarray(validation_scores, dtype=float)
+    return History(columns)
+
+
+def _append_history(previous, new):
+    """partial_fit: the new call's rows after the previous ones (iterations and
+    times continue)."""
+    columns = {}
+    for name in new:
+        old = previous.get(name, np.array([]))
+        added = new[name]
+        if name == "iteration":
+            added = added + (old[-1] if len(old) else 0)
+        elif name == "time":
+            added = added + (old[-1] if len(old) else 0.0)
+        columns[name] = np.concatenate([old, added])
+    history = History(columns, start=previous.start)
+    if previous.coef is not None and new.coef is not None:
+        history.coef = np.concatenate([previous.coef, new.coef])
+        history.intercept = np.concatenate([previous.intercept, new.intercept])
+    return history
 
 
 def _check_representable(objective):
@@ -522,7 +991,7 @@ def _not_converged_message(
     if result.status == "max_iter" and objective.has_no_minimiser(result.theta):
         causes.append(
             "The classes are linearly separable and alpha=0: no minimiser exists "
-            "(the coefficients grow forever); set alpha > 0."
+            "(the coefficients grow forever); set alpha > 0 or max_coef_norm."
         )
     if not causes and result.status == "max_iter":
         causes.append(f"Increase max_iter (now {estimator.max_iter}) or tol.")

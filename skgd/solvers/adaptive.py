@@ -85,6 +85,7 @@ class AdaGrad(_Adaptive):
     r""":math:`G \leftarrow G + g \odot g`, :math:`\theta \leftarrow \theta - \eta\, g / (\sqrt{G} + \epsilon)`."""
 
     name = "adagrad"
+    line_search = True  # -eta g / D is a descent direction
     epsilon: float = 1e-8
 
     def auto_learning_rate(self, objective, stochastic):
@@ -110,6 +111,7 @@ class RMSProp(_Adaptive):
     """
 
     name = "rmsprop"
+    line_search = True  # -eta g / D is a descent direction
     auto_factor = 0.3
     rho: float = 0.9
     epsilon: float = 1e-8

@@ -32,8 +32,15 @@ only through ``ctx.objective.prox``); ``state`` is whatever ``init`` or the
 previous ``step`` returned, and is never touched by the loop.
 
 A whole algorithm (scipy's L-BFGS-B) derives from :class:`Algorithm` and
-implements ``minimize(objective, theta0, monitor, ctx, max_iter=)`` instead,
-reporting every iteration to ``monitor.record`` and returning the final iterate.
+implements ``minimize(objective, theta0, monitor, ctx, max_iter=, state=)``
+instead, reporting every iteration to ``monitor.record`` and returning the
+final iterate and its resumable state.
+
+A rule whose step is a (scaled, proximal) gradient step, and so a descent
+step for a small enough learning rate, declares ``line_search = True``: it then
+accepts ``learning_rate="armijo"`` (backtracking in the fit loop). A rule whose
+gradient step starts elsewhere than ``theta`` (Nesterov's look-ahead) sets
+``ctx.base = (point, value, gradient)`` when ``ctx.line_search`` is True.
 
 Every solver declares the capabilities it needs from the loss and the penalty
 (``requires``, see :mod:`skgd.objective.base`); the estimators check them
@@ -81,6 +88,13 @@ class Solver:
     steps_with_learning_rate : bool
         ``learning_rate`` sets the step lengths (False when a line search does:
         newton, lbfgs), which decides what a non-converged fit is told to change.
+    line_search : bool
+        ``learning_rate="armijo"`` may choose the steps by backtracking: each
+        step is a descent step for a small enough rate.
+    armijo_c, armijo_growth : float
+        The sufficient-decrease constant (the notes' ``c = 1e-4``) and the
+        factor by which each iteration's first trial step exceeds the last
+        accepted one (2: the step can grow back; 1: steps only shrink).
 
     Hyper-parameters are the arguments of ``__init__`` (dataclass fields for
     the built-in rules); :meth:`get_params` / :meth:`set_params` expose them,
@@ -95,6 +109,13 @@ class Solver:
     # whether learning_rate sets the steps (False: a line search does)
     steps_with_learning_rate: ClassVar[bool] = True
     auto_rate_requires: ClassVar[frozenset] = frozenset({"lipschitz"})
+    # learning_rate="armijo" applies: every step is a descent step for a small
+    # enough rate (gd, nesterov from its look-ahead, adagrad, rmsprop)
+    line_search: ClassVar[bool] = False
+    # the sufficient-decrease constant c of learning_rate="armijo" and the factor
+    # by which each iteration's first trial exceeds the last accepted step
+    armijo_c: ClassVar[float] = 1e-4
+    armijo_growth: ClassVar[float] = 2.0
 
     def auto_learning_rate(self, objective, stochastic):
         """The step used for ``learning_rate="auto"``: ``1/L`` (full batch) or
@@ -147,13 +168,15 @@ class UpdateRule(Solver):
 
 
 class Algorithm(Solver):
-    """A whole algorithm: ``minimize(objective, theta0, monitor, ctx, max_iter=)``
-    runs it, reports every iteration to ``monitor.record`` and returns the
-    final iterate (scipy's L-BFGS-B)."""
+    """A whole algorithm: ``minimize(objective, theta0, monitor, ctx, max_iter=,
+    state=)`` runs it, reports every iteration to ``monitor.record`` and returns
+    ``(theta, state)``: the final iterate and whatever a warm start needs to
+    continue the same run (``state`` is that object from the previous fit, or
+    None on a fresh start)."""
 
     full_batch_only: ClassVar[bool] = True
 
-    def minimize(self, objective, theta0, monitor, ctx, *, max_iter):
+    def minimize(self, objective, theta0, monitor, ctx, *, max_iter, state=None):
         raise NotImplementedError(f"{type(self).__name__} defines no minimize.")
 
 
@@ -163,7 +186,13 @@ class _DuckRule(UpdateRule):
 
     def __init__(self, rule):
         self.rule = rule
-        for hook in ("stochastic", "full_batch_only", "default_schedule", "requires"):
+        for hook in (
+            "stochastic",
+            "full_batch_only",
+            "default_schedule",
+            "requires",
+            "line_search",
+        ):
             value = getattr(rule, hook, None)
             if value is not None:
                 setattr(self, hook, value)

@@ -19,10 +19,12 @@ class GradientDescent(UpdateRule):
     r"""Gradient descent / ISTA: :math:`\theta \leftarrow \operatorname{prox}_{\eta R}(\theta - \eta \nabla f(\theta))`.
 
     ``learning_rate="auto"`` is :math:`\eta = 1/L`, for which every step
-    decreases the objective.
+    decreases the objective; ``learning_rate="armijo"`` backtracks from
+    :math:`\eta_0 = 1` until :math:`F(\theta^+) \le F(\theta) + c\,\big(g^\top(\theta^+-\theta) + N(\theta^+) - N(\theta)\big)`.
     """
 
     name = "gd"
+    line_search = True
 
     def step(self, theta, value, grad, state, ctx):
         lr = ctx.learning_rate
@@ -131,16 +133,38 @@ class Nesterov(_MomentumRule):
     ``learning_rate="auto"`` is :math:`\eta = 1/((1-\beta)L)`, i.e. :math:`\tau = 1/L`.
     ``restart=True`` (off by default) drops the momentum whenever the
     full-batch step points against the gradient mapping (adaptive gradient
-    restart, O'Donoghue & Candès 2015).
+    restart, O'Donoghue & Candès 2015). ``learning_rate="armijo"`` backtracks
+    :math:`\tau` on the gradient step from the look-ahead :math:`y`:
+    :math:`F(\theta^+) \le F(y) + c\,\big(\nabla f(y)^\top(\theta^+ - y) + N(\theta^+) - N(y)\big)`
+    with :math:`c = 1/2` (for a gradient step, Beck & Teboulle's condition
+    :math:`F(y - \tau g) \le F(y) - \tfrac\tau2\lVert g\rVert^2`), never growing
+    the step back.
     """
 
     name = "nesterov"
+    line_search = True  # Armijo on the gradient step from the look-ahead
+    # c = 1/2 is Beck & Teboulle's (2009) backtracking for FISTA (the descent
+    # lemma at the look-ahead, tau <= 1/L); a smaller c accepts steps up to
+    # 2/L, at which constant momentum diverges. Steps only shrink, as theirs.
+    armijo_c = 0.5
+    armijo_growth = 1.0
 
     def step(self, theta, value, grad, state, ctx):
         previous = state.previous
         tau = (1.0 - self.momentum) * ctx.learning_rate
         lookahead = theta + self.momentum * (theta - previous)
-        lookahead_grad = ctx.gradient(lookahead)
+        if ctx.line_search and not np.array_equal(
+            ctx.objective.prox(lookahead, 0.0), lookahead
+        ):
+            # outside the constraint set N is +inf: no Armijo test can start
+            # there, so this step takes no momentum
+            lookahead = theta
+        if ctx.line_search:  # the step starts at the look-ahead: its value too
+            lookahead_value, lookahead_grad = ctx.objective.value_and_grad(lookahead)
+            ctx.base = (lookahead, lookahead_value, lookahead_grad)
+            lookahead_grad = ctx.clip(lookahead_grad)
+        else:
+            lookahead_grad = ctx.gradient(lookahead)
         new_theta = ctx.objective.prox(lookahead - tau * lookahead_grad, tau)
         restart = (
             self.restart

@@ -35,6 +35,13 @@ RMSPROP_REASON = (
 )
 
 
+EARLY_STOPPING_REASON = (
+    "early_stopping=True holds out a random validation split: the weighted data "
+    "and the repeated rows are split differently, so the fits differ (as for "
+    "scikit-learn's SGDRegressor(early_stopping=True))."
+)
+
+
 def _instances():
     # every estimator x solver it accepts with its defaults; the refused pairs
     # (first-order solvers on the Poisson loss, which has no Lipschitz constant
@@ -46,8 +53,20 @@ def _instances():
                 yield Estimator(solver=solver, random_state=0)
 
 
+def _early_stopping_instances():
+    # every estimator with early stopping: its default solver, and one
+    # minibatch and one adaptive solver where the estimator accepts them
+    for Estimator in ESTIMATORS:
+        default = Estimator().solver
+        for solver in dict.fromkeys([default, "sgd", "adam"]):
+            if not refuses_by_default(Estimator, solver):
+                yield Estimator(solver=solver, early_stopping=True, random_state=0)
+
+
 def _expected_failed_checks(estimator):
-    if SOLVERS[estimator.solver].stochastic:
+    if estimator.early_stopping:
+        reason = EARLY_STOPPING_REASON
+    elif SOLVERS[estimator.solver].stochastic:
         reason = STOCHASTIC_REASON
     elif estimator.solver in ("adam", "adamw"):
         reason = ADAM_REASON
@@ -84,4 +103,12 @@ def test_check_estimator_with_defaults(Estimator):
     list(_instances()), expected_failed_checks=_expected_failed_checks
 )
 def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.slow
+@parametrize_with_checks(
+    list(_early_stopping_instances()), expected_failed_checks=_expected_failed_checks
+)
+def test_sklearn_compatible_with_early_stopping(estimator, check):
     check(estimator)
