@@ -12,6 +12,7 @@ import sys
 from . import __version__
 from .comparison import (
     BUNDLED_DATASETS,
+    CURVE_COLUMNS,
     DEFAULT_ALPHA,
     DEFAULT_DATASET,
     PROBLEM_TABLE,
@@ -28,6 +29,8 @@ from .comparison import (
 )
 
 COMMANDS = ("compare",)
+#: What ``--csv`` can print: the summary rows or the per-iteration curves.
+CSV_TABLES = ("summary", "curves")
 EXIT_USAGE = 2
 EXIT_ERROR = 1
 
@@ -38,6 +41,8 @@ examples:
   skgd compare --problem linear --dataset synthetic --n-samples 2000 --condition 1e4
   skgd compare --problem lasso --dataset data.csv --target price --solvers gd nesterov
   skgd compare --problem logistic --budget 100 --csv > results.csv
+  skgd compare --problem logistic --csv curves > curves.csv   # one row per iteration
+  skgd compare --problem lasso --json > comparison.json       # summary and curves
 """
 
 
@@ -195,8 +200,23 @@ def build_parser():
         help="write convergence curves (needs matplotlib: pip install 'skgd[plot]')",
     )
     fmt = out.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    fmt.add_argument("--csv", action="store_true", help="print CSV instead of tables")
+    fmt.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON instead of tables: per comparison the settings, the "
+        "summary records and the per-iteration curves ("
+        + ", ".join(CURVE_COLUMNS)
+        + "; time = seconds since the fit started, measured per iteration)",
+    )
+    fmt.add_argument(
+        "--csv",
+        nargs="?",
+        const="summary",
+        choices=CSV_TABLES,
+        help="print CSV instead of tables: 'summary' (the default) has one row "
+        "per solver, reference and baseline; 'curves' one row per iteration "
+        "(epoch) per solver, with the columns of the JSON curves",
+    )
     c.set_defaults(handler=run_compare)
     return parser
 
@@ -282,6 +302,9 @@ def run_compare(args):
             print(result.format(sort=args.sort) + "\n", flush=True)
     if args.json:
         print(results_to_json(results))
+    elif args.csv == "curves":
+        rows = [row for result in results for row in result.curve_records]
+        sys.stdout.write(records_to_csv(rows, columns=CURVE_COLUMNS))
     elif args.csv:
         records = [record for result in results for record in result.records]
         sys.stdout.write(records_to_csv(records))

@@ -65,10 +65,11 @@ def plot_comparison(results, filename=None, axes=None):
     -----
     The y axis is the relative suboptimality ``(F - F*)/|F*|`` on a log scale,
     clipped at 1e-16 (rounding). Iteration 0 is the common start (the null
-    model). The time of iteration ``k`` is ``k/n_iter`` of the measured fit
-    time (the estimators record the objective per iteration, not a clock), so
-    the time axis spreads the set-up cost evenly; it is logarithmic and starts
-    at the first iteration. scikit-learn's default solver is marked on the
+    model). The time of iteration ``k`` is the one the fit measured
+    (``history_["time"]``: seconds since ``fit`` started, read when the
+    iteration ended, set-up included in the first); the time axis is
+    logarithmic and starts at the first iteration, so a fit that made no
+    iteration has no point there. scikit-learn's default solver is marked on the
     time panel at its final suboptimality and fit time. A solver's colour is
     its position in the results' ``solver_order`` (every registered solver,
     the built-in ones in the README's order), so it keeps its colour in plots
@@ -100,8 +101,9 @@ def plot_comparison(results, filename=None, axes=None):
             for ax, x, first in ((ax_iter, curve["iteration"], 0),
                                  (ax_time, curve["time"], 1)):  # fmt: skip
                 ax.plot(x[first:], sub[first:], **style)
-                ax.plot(x[-1], sub[-1], marker=_MARKERS[i % 10],
-                        color=style["color"], markersize=5)  # fmt: skip
+                if x.size > first:  # (no end marker at time 0 on a log axis)
+                    ax.plot(x[-1], sub[-1], marker=_MARKERS[i % 10],
+                            color=style["color"], markersize=5)  # fmt: skip
         for j, baseline in enumerate(result.baselines):
             if not np.isfinite(baseline.rel_suboptimality) or baseline.time <= 0:
                 continue
@@ -124,7 +126,7 @@ def plot_comparison(results, filename=None, axes=None):
             title += f"tol={result.settings['tol']:g}"
         for ax, xlabel in (
             (ax_iter, "iteration (epoch for sgd)"),
-            (ax_time, "wall time of fit [s] (uniform per iteration)"),
+            (ax_time, "wall time since fit started [s] (measured per iteration)"),
         ):
             ax.set_yscale("log")
             ax.set_xlabel(xlabel)

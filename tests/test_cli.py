@@ -12,7 +12,7 @@ from importlib.metadata import entry_points
 import pytest
 
 from skgd.cli import main
-from skgd.comparison import PROBLEM_TABLE, PROBLEMS, all_solvers, compare
+from skgd.comparison import CURVE_COLUMNS, PROBLEM_TABLE, PROBLEMS, all_solvers, compare
 
 FAST = ["--solvers", "gd", "newton"]
 
@@ -122,6 +122,73 @@ def test_json_output(capsys, tmp_path):
     (comparison,) = payload["comparisons"]
     solvers = [r["solver"] for r in comparison["records"]]
     assert solvers[0] == "lstsq (reference)" and {"gd", "newton"} <= set(solvers)
+    # the per-iteration curves: one row per iteration per solver
+    n_iter = {r["solver"]: r["n_iter"] for r in comparison["records"]}
+    for solver in ("gd", "newton"):
+        rows = [r for r in comparison["curves"] if r["solver"] == solver]
+        assert [r["iteration"] for r in rows] == list(range(1, n_iter[solver] + 1))
+        assert all(list(r) == list(CURVE_COLUMNS) for r in rows)
+
+
+def _curves_by_solver(rows):
+    by_solver = {}
+    for row in rows:
+        by_solver.setdefault(row["solver"], []).append(row)
+    return by_solver
+
+
+def test_json_curves_round_trip_through_a_saved_file(capsys, tmp_path):
+    code, out, _ = _run(capsys, ["-p", "logistic", "--json", "--solvers", "lbfgs,gd"])
+    assert code == 0
+    saved = tmp_path / "comparison.json"
+    saved.write_text(out)
+    (comparison,) = json.loads(saved.read_text())["comparisons"]
+    records = {r["solver"]: r for r in comparison["records"]}
+    curves = _curves_by_solver(comparison["curves"])
+    assert set(curves) == {"lbfgs", "gd"}
+    for solver, rows in curves.items():
+        assert len(rows) == records[solver]["n_iter"]
+        times = [r["time"] for r in rows]
+        # measured per iteration: monotone, within the measured fit time
+        assert times == sorted(times) and times[0] > 0
+        assert times[-1] <= records[solver]["time_s"]
+        assert all(r["problem"] == "logistic" for r in rows)
+        assert all(r["suboptimality"] >= -1e-12 for r in rows)
+        assert rows[-1]["objective"] == pytest.approx(
+            records[solver]["objective"], rel=1e-9
+        )
+
+
+def test_csv_curves_output(capsys, tmp_path):
+    code, out, err = _run(
+        capsys, ["-d", "diabetes", "--csv", "curves", "--solvers", "newton", "nesterov"]
+    )
+    assert code == 0, err
+    saved = tmp_path / "curves.csv"
+    saved.write_text(out)
+    with saved.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        rows = list(reader)
+    assert reader.fieldnames == list(CURVE_COLUMNS)
+    problems = {r["problem"] for r in rows}
+    assert {"linear", "lasso"} <= problems  # every problem of diabetes
+    for problem in problems:
+        curves = _curves_by_solver(r for r in rows if r["problem"] == problem)
+        assert set(curves) == {"newton", "nesterov"}
+        for solver_rows in curves.values():
+            iterations = [int(r["iteration"]) for r in solver_rows]
+            assert iterations == list(range(1, len(iterations) + 1))
+            times = [float(r["time"]) for r in solver_rows]
+            assert times == sorted(times)
+            assert all(float(r["learning_rate"]) > 0 for r in solver_rows)
+    pd = pytest.importorskip("pandas")
+    frame = pd.read_csv(saved)
+    assert list(frame.columns) == list(CURVE_COLUMNS) and len(frame) == len(rows)
+    # --csv alone (or --csv summary) still prints the summary rows
+    for argv in (["--csv"], ["--csv", "summary"]):
+        code, out, _ = _run(capsys, ["-p", "linear", *argv, "--solvers", "newton"])
+        summary = list(csv.DictReader(io.StringIO(out)))
+        assert code == 0 and [r["kind"] for r in summary][-1] == "solver"
 
 
 def test_csv_output_of_every_default_problem(capsys):
@@ -166,6 +233,7 @@ def test_a_user_csv(capsys, data_files):
         (["--n-samples", "10"], 2, "apply to --dataset synthetic only"),
         (["-d", "synthetic", "--n-samples", "1"], 1, "n_samples >= 2"),
         (["--json", "--csv"], 2, "not allowed with"),
+        (["--csv", "frames"], 2, "invalid choice: 'frames'"),
         (["--plot", "/no/such/dir/p.png"], 1, "no such directory"),
         (["frobnicate"], 2, "unrecognized arguments"),
     ],

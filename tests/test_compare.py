@@ -2,6 +2,7 @@
 
 import csv
 import functools
+import importlib.util
 import io
 import json
 import math
@@ -14,6 +15,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skgd import GDLinearRegression, GDLogisticRegression, ProxLasso, compare
 from skgd.comparison import (
+    CURVE_COLUMNS,
     DEFAULT_DATASET,
     PROBLEMS,
     ComparisonResult,
@@ -84,8 +86,13 @@ def test_curves_start_at_the_common_point_and_end_at_the_reported_objective(prob
         assert len(curve["objective"]) == run.n_iter + 1
         # the estimator's loss_curve_ and the shared objective agree: same F
         assert curve["objective"][-1] == pytest.approx(run.objective, rel=1e-9)
-        assert curve["time"][0] == 0 and curve["time"][-1] == pytest.approx(run.time)
-        assert np.all(np.diff(curve["time"]) > 0)
+        # the time axis is the fit's own clock: its history, not an interpolation
+        assert len(run.history) == run.n_iter
+        np.testing.assert_array_equal(curve["time"][1:], run.history["time"])
+        np.testing.assert_array_equal(curve["objective"][1:], run.history["objective"])
+        assert curve["time"][0] == 0 and curve["time"][1] > 0
+        assert np.all(np.diff(curve["time"]) >= 0)
+        assert curve["time"][-1] <= run.time
         assert curve["suboptimality"][-1] == pytest.approx(
             run.rel_suboptimality, rel=1e-6, abs=1e-15
         )
@@ -153,6 +160,150 @@ def test_json_and_csv_round_trip():
     rows = list(csv.DictReader(io.StringIO(records_to_csv(results[0].records))))
     assert [r["solver"] for r in rows] == [r["solver"] for r in results[0].records]
     assert float(rows[0]["rel_suboptimality"]) == 0.0
+    assert summary["settings"]["time_axis"].startswith("measured")
+    assert len(summary["curves"]) == sum(run.n_iter for run in results[0].runs)
+
+
+@pytest.fixture
+def fitted_histories(monkeypatch):
+    """The ``history_`` of every fit an estimator class makes, with its solver."""
+    seen = []
+
+    def spy(cls):
+        original = cls.fit
+
+        def fit(self, *args, **kwargs):
+            out = original(self, *args, **kwargs)
+            seen.append((self.solver, self.history_))
+            return out
+
+        monkeypatch.setattr(cls, "fit", fit)
+        return seen
+
+    return spy
+
+
+def test_the_time_axis_is_the_timed_fits_history(fitted_histories):
+    seen = fitted_histories(GDLogisticRegression)
+    result = compare("logistic", solvers=["gd", "lbfgs"], max_iter=60)
+    curves = result.curves()
+    for run in result.runs:
+        # per solver: the untimed warm-up fit, then the timed one
+        (_, warm_up), (_, timed) = [(s, h) for s, h in seen if s == run.solver]
+        assert len(warm_up) <= 2 and len(timed) == run.n_iter
+        time_axis = curves[run.solver]["time"]
+        np.testing.assert_array_equal(time_axis, np.r_[0.0, timed["time"]])
+        assert np.all(np.diff(time_axis) >= 0) and time_axis[-1] <= run.time
+        # the whole fit is timed, so it also counts the work outside iterations
+        assert run.time - time_axis[-1] < 0.5 * run.time
+        # the first iteration's time includes the set-up: not time / n_iter
+        assert time_axis[1] == timed["time"][0]
+    assert "measured" in result.settings["time_axis"]
+
+
+def test_repeats_report_the_median_fit_with_its_own_history(fitted_histories):
+    seen = fitted_histories(GDLinearRegression)
+    result = compare("linear", solvers=["lbfgs"], repeat=3)
+    (run,) = result.runs
+    timed = [h for _, h in seen[1:]]  # after the warm-up fit
+    assert len(timed) == 3
+    # the reported history is one of the timed fits' (their clocks differ)
+    matches = [h for h in timed if np.array_equal(h["time"], run.history["time"])]
+    assert len(matches) == 1
+    assert run.history["time"][-1] <= run.time
+    assert "median of 3" in result.format()
+    even = compare("linear", solvers=["newton"], repeat=2)
+    assert even.runs[0].history["time"][-1] <= even.runs[0].time
+    assert "median of 2 (the faster middle fit)" in even.format()
+
+
+def _check_curve_rows(rows, result):
+    """``rows`` (read back or not) are ``result``'s runs' histories, row by row."""
+    assert list(rows[0]) == list(CURVE_COLUMNS)
+    for run in result.runs:
+        mine = [r for r in rows if r["solver"] == run.solver]
+        assert len(mine) == run.n_iter == len(run.history)
+        sub = result.curves()[run.solver]["suboptimality"][1:]
+        for name in ("iteration", "time", "objective"):
+            np.testing.assert_array_equal(
+                [float(r[name]) for r in mine], run.history[name]
+            )
+        for name in ("optimality", "learning_rate", "grad_norm"):
+            got = [math.nan if r[name] in ("", None) else float(r[name]) for r in mine]
+            np.testing.assert_array_equal(got, run.history[name])
+        np.testing.assert_array_equal([float(r["suboptimality"]) for r in mine], sub)
+        assert {(r["problem"], r["dataset"]) for r in mine} == {
+            (result.problem, result.dataset)
+        }
+
+
+def test_curve_records_have_one_row_per_iteration_per_solver():
+    result = compare("lasso", solvers=["gd", "newton", "sgd"], max_iter=50)
+    rows = result.curve_records
+    assert len(rows) == sum(run.n_iter for run in result.runs)
+    assert [r["solver"] for r in rows] == [
+        run.solver for run in result.runs for _ in range(run.n_iter)
+    ]
+    _check_curve_rows(rows, result)
+    first = {r["solver"]: r for r in reversed(rows)}
+    assert all(first[s]["iteration"] == 1 for s in ("gd", "newton", "sgd"))
+    pd = pytest.importorskip("pandas")
+    frame = result.to_frame(curves=True)
+    assert list(frame.columns) == list(CURVE_COLUMNS) and len(frame) == len(rows)
+    assert isinstance(frame, pd.DataFrame)
+
+
+def test_curves_round_trip_through_json_and_csv_files(tmp_path):
+    result = compare("logistic", solvers=["newton", "nesterov"], max_iter=40)
+    json_file = tmp_path / "comparison.json"
+    json_file.write_text(results_to_json([result]))
+    (saved,) = json.loads(json_file.read_text())["comparisons"]
+    assert len(saved["curves"]) == sum(run.n_iter for run in result.runs)
+    _check_curve_rows(saved["curves"], result)
+    csv_file = tmp_path / "curves.csv"
+    csv_file.write_text(records_to_csv(result.curve_records, columns=CURVE_COLUMNS))
+    with csv_file.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    _check_curve_rows(rows, result)
+    pd = pytest.importorskip("pandas")
+    read = pd.read_csv(csv_file)
+    expected = result.to_frame(curves=True)
+    pd.testing.assert_frame_equal(read, expected, check_exact=True)
+
+
+def test_a_fit_without_iterations_does_not_break_the_curves(monkeypatch, tmp_path):
+    """A warm start at the optimum: the fit records zero iterations."""
+    original = GDLinearRegression.fit
+
+    def fit_twice(self, X, y, sample_weight=None):
+        if self.solver == "newton":
+            original(self, X, y, sample_weight)
+            self.set_params(warm_start=True)  # the second fit starts at the optimum
+        return original(self, X, y, sample_weight)
+
+    monkeypatch.setattr(GDLinearRegression, "fit", fit_twice)
+    result = compare("linear", solvers=["newton", "lbfgs"], repeat=2)
+    newton, lbfgs = result.runs
+    assert newton.status == "ok" and newton.n_iter == 0 and len(newton.history) == 0
+    curve = result.curves()["newton"]
+    np.testing.assert_array_equal(curve["iteration"], [0])
+    np.testing.assert_array_equal(curve["time"], [0.0])
+    assert curve["objective"][0] == pytest.approx(newton.objective, rel=1e-12)
+    assert newton.rel_suboptimality < 1e-10
+    assert lbfgs.n_iter > 0
+    assert [r["solver"] for r in result.curve_records] == ["lbfgs"] * lbfgs.n_iter
+    assert not any("differs from F" in note for note in result.notes)
+    text = result.format()
+    assert any(line.startswith("newton ") for line in text.splitlines())
+    (saved,) = json.loads(results_to_json([result]))["comparisons"]
+    assert {r["solver"] for r in saved["curves"]} == {"lbfgs"}
+    only_newton = compare("linear", solvers=["newton"])
+    header = records_to_csv(only_newton.curve_records, columns=CURVE_COLUMNS)
+    assert header == ",".join(CURVE_COLUMNS) + "\n"
+    if importlib.util.find_spec("matplotlib") is not None:
+        figure = result.plot(tmp_path / "curves.png")
+        ax_time = figure.axes[1]
+        assert "measured per iteration" in ax_time.get_xlabel()
 
 
 def test_budget_gives_every_solver_the_same_iterations():

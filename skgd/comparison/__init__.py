@@ -6,7 +6,9 @@ optimum with a direct or second-order method at a much tighter tolerance, and
 returns a :class:`ComparisonResult`: one record per solver (final objective,
 relative suboptimality, coefficient distance, iterations, wall time), the
 reference and scikit-learn's default solver as extra rows, and each solver's
-convergence curve. ``skgd compare`` (:mod:`skgd.cli`) only formats it.
+per-iteration history (objective, suboptimality, optimality, step size,
+gradient norm and measured time). ``skgd compare`` (:mod:`skgd.cli`) only
+formats it.
 
 What makes the comparison fair:
 
@@ -21,6 +23,8 @@ What makes the comparison fair:
 * **honest times**: the wall time of the whole ``fit`` call (input
   validation, the Lipschitz constant, every iteration), after one untimed
   warm-up fit per solver, with a fixed number of BLAS threads for everyone.
+  The time axis of the curves is the fit's own clock (``history_["time"]``,
+  read at the end of each iteration), never an interpolation.
 """
 
 from .datasets import BUNDLED_DATASETS, SYNTHETIC, Dataset, load_dataset, make_synthetic
@@ -40,6 +44,7 @@ from .problems import (
     get_problem,
 )
 from .report import (
+    CURVE_COLUMNS,
     REPORT_WIDTH,
     TABLE_COLUMNS,
     format_report,
@@ -52,6 +57,7 @@ from .runner import compare
 
 __all__ = [
     "BUNDLED_DATASETS",
+    "CURVE_COLUMNS",
     "DEFAULT_ALPHA",
     "DEFAULT_DATASET",
     "ESTIMATORS",

@@ -13,6 +13,22 @@ from .._version import __version__
 # Header and notes wrap at this width.
 REPORT_WIDTH = 96
 
+#: The columns of the per-iteration curve rows
+#: (:attr:`~skgd.comparison.ComparisonResult.curve_records`), in order;
+#: ``validation_score`` follows when the estimator stops early.
+CURVE_COLUMNS = (
+    "problem",
+    "dataset",
+    "solver",
+    "iteration",
+    "time",
+    "objective",
+    "suboptimality",
+    "optimality",
+    "learning_rate",
+    "grad_norm",
+)
+
 
 def _json_safe(record):
     def clean(value):
@@ -148,9 +164,13 @@ def format_report(result, sort="time"):
             f"; condition number of the centred Gram matrix X^T X: "
             f"{s['condition_number']:.3g}"
         )
+    median = f"median of {s['repeat']}"
+    if s["repeat"] % 2 == 0:
+        median += " (the faster middle fit)"
     timing = (
         "wall time of the whole fit() (input validation, Lipschitz constant, all "
-        f"iterations), median of {s['repeat']} after one untimed warm-up fit; "
+        f"iterations), {median} after one untimed warm-up fit; the curves' "
+        "times are that fit's, measured at the end of each iteration; "
         f"BLAS threads: {threads}"
     )
     fields = [
@@ -194,9 +214,16 @@ def format_report(result, sort="time"):
     return "\n".join(lines)
 
 
-def records_to_csv(records):
-    """CSV text of a list of records (the union of their keys as the header)."""
-    keys = list(dict.fromkeys(k for record in records for k in record))
+def records_to_csv(records, columns=()):
+    """CSV text of a list of records: the summary :attr:`records
+    <skgd.comparison.ComparisonResult.records>` or the per-iteration
+    :attr:`curve_records <skgd.comparison.ComparisonResult.curve_records>`.
+
+    The header is ``columns`` (e.g. :data:`CURVE_COLUMNS`, so that no rows
+    still give a header), then the other keys of the records in order of
+    appearance. None and non-finite numbers are written as empty fields.
+    """
+    keys = list(dict.fromkeys([*columns, *(k for record in records for k in record)]))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=keys, lineterminator="\n")
     writer.writeheader()
@@ -208,7 +235,9 @@ def records_to_csv(records):
 
 
 def results_to_json(results):
-    """JSON text of several comparisons."""
+    """JSON text of several comparisons: each one's :meth:`to_dict
+    <skgd.comparison.ComparisonResult.to_dict>` (settings, records and the
+    per-iteration ``"curves"`` rows; non-finite numbers become null)."""
     payload = {
         "skgd_version": __version__,
         "comparisons": [result.to_dict() for result in results],

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .problems import all_solvers
-from .report import _json_safe, _suboptimality, format_report
+from .report import CURVE_COLUMNS, _json_safe, _suboptimality, format_report
 
 
 @dataclass
@@ -32,7 +32,9 @@ class Run:
     n_iter : int or None
         Iterations (epochs for minibatch solvers).
     time : float
-        Median wall time of ``fit`` in seconds.
+        Wall time of the whole ``fit`` call in seconds: of the median fit when
+        several were timed (the faster middle one for an even number), the fit
+        whose ``history`` and coefficients are reported.
     converged : bool or None
         False when ``fit`` warned that ``max_iter`` ended the run.
     status : {"ok", "diverged", "failed"}
@@ -42,6 +44,10 @@ class Run:
         The step size the solver used (``learning_rate_``).
     curve : ndarray or None
         The objective at iterations 0 (start), 1, ..., n_iter.
+    history : skgd.history.History or None
+        The reported fit's ``history_`` (its per-iteration columns and
+        ``start``; no coefficients): one row per iteration, with the measured
+        ``time`` since the fit started. Empty when the fit made no iteration.
     """
 
     solver: str
@@ -57,6 +63,7 @@ class Run:
     message: str = ""
     learning_rate: float | None = None
     curve: np.ndarray | None = field(default=None, repr=False)
+    history: dict | None = field(default=None, repr=False)
 
     @property
     def time_per_iter(self):
@@ -178,16 +185,61 @@ class ComparisonResult:
         context = {"problem": self.problem, "dataset": self.dataset}
         return [{**context, **run.record()} for run in self.rows()]
 
-    def to_frame(self):
-        """The records as a pandas DataFrame (needs pandas)."""
+    @property
+    def curve_records(self):
+        """One dict per iteration (epoch for minibatch solvers) per solver.
+
+        The keys are :data:`~skgd.comparison.CURVE_COLUMNS`: ``problem``,
+        ``dataset``, ``solver``, ``iteration`` (1, ..., n_iter), ``time``
+        (seconds since the fit started, measured when the iteration ended:
+        the fit's ``history_["time"]``), ``objective``, ``suboptimality``
+        (``(F - F*)/|F*|`` against the reference; None if the reference has no
+        finite objective), ``optimality``, ``learning_rate`` and ``grad_norm``
+        (as in :class:`~skgd.history.History`), and ``validation_score`` when
+        the estimator stops early. The solvers come in the order asked; a
+        failed fit, or one that made no iteration, has no rows. The JSON
+        output and ``skgd compare --csv curves`` write these rows.
+        """
+        optimum = self.reference.objective
+        rows = []
+        for run in self.runs:
+            history = run.history
+            if history is None or len(history) == 0:
+                continue
+            columns = {name: history[name] for name in CURVE_COLUMNS if name in history}
+            if math.isfinite(optimum):
+                columns["suboptimality"] = _suboptimality(history["objective"], optimum)
+            else:
+                columns["suboptimality"] = [None] * len(history)
+            extra = [name for name in history if name not in CURVE_COLUMNS]
+            context = {
+                "problem": self.problem,
+                "dataset": self.dataset,
+                "solver": run.solver,
+            }
+            for i in range(len(history)):
+                row = dict(context)
+                for name in CURVE_COLUMNS[3:]:
+                    row[name] = columns[name][i]
+                for name in extra:
+                    row[name] = history[name][i]
+                rows.append(row)
+        return rows
+
+    def to_frame(self, curves=False):
+        """The records, or with ``curves=True`` the :attr:`curve_records`, as a
+        pandas DataFrame (needs pandas)."""
         try:
             import pandas as pd
         except ImportError:
             raise ImportError("to_frame needs pandas: pip install pandas") from None
+        if curves:
+            return pd.DataFrame(self.curve_records, columns=_curve_keys([self]))
         return pd.DataFrame(self.records)
 
     def to_dict(self):
-        """JSON-ready summary: the settings and the records (no curves)."""
+        """JSON-ready: the settings, the records and the per-iteration
+        :attr:`curve_records` (``"curves"``)."""
         return {
             "problem": self.problem,
             "dataset": self.dataset,
@@ -200,24 +252,26 @@ class ComparisonResult:
             "settings": self.settings,
             "notes": self.notes,
             "records": [_json_safe(r) for r in self.records],
+            "curves": [_json_safe(r) for r in self.curve_records],
         }
 
     def curves(self):
         """Per solver: ``{"iteration", "time", "objective", "suboptimality"}`` arrays.
 
-        Iteration 0 is the common starting point. The time of iteration ``k`` is
-        ``k / n_iter`` times the measured fit time: the estimators expose the
-        objective per iteration but not a clock, so the per-iteration time is
-        taken as uniform (set-up included).
+        Iteration 0 is the fit's starting point (the common null model), at
+        time 0, the start of ``fit``. The times of iterations 1, ..., n_iter
+        are the fit's ``history_["time"]``: wall-clock seconds since the fit
+        started, measured when each iteration ended, so they increase, and the
+        last is at most the reported fit time (which also counts the work after
+        the last iteration). A fit that made no iteration has the start alone.
         """
         out = {}
         for run in self.runs:
-            if run.curve is None:
+            if run.curve is None or run.history is None:
                 continue
-            k = np.arange(run.curve.size)
             out[run.solver] = {
-                "iteration": k,
-                "time": run.time * k / max(run.n_iter, 1),
+                "iteration": np.arange(run.curve.size),
+                "time": np.concatenate([[0.0], np.asarray(run.history["time"], float)]),
                 "objective": run.curve,
                 "suboptimality": _suboptimality(run.curve, self.reference.objective),
             }
@@ -235,3 +289,13 @@ class ComparisonResult:
 
     def __str__(self):
         return self.format()
+
+
+def _curve_keys(results):
+    """The header of the curve rows of ``results``: :data:`CURVE_COLUMNS`,
+    then any extra history column (``validation_score``)."""
+    keys = dict.fromkeys(CURVE_COLUMNS)
+    for result in results:
+        for run in result.runs:
+            keys.update(dict.fromkeys(run.history or ()))
+    return list(keys)
