@@ -47,7 +47,15 @@ for name, X, y, model in problems:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         model.set_params(learning_rate=found.suggestion).fit(X, y)
-    exact = model.__class__(**{**model.get_params(), "solver": "newton", "tol": 1e-12})
+    # newton with its own first trial step (not sgd's suggested rate)
+    exact = model.__class__(
+        **{
+            **model.get_params(),
+            "solver": "newton",
+            "learning_rate": "auto",
+            "tol": 1e-12,
+        }
+    )
     exact.fit(X, y)
     objective = objective_for(model, X, y)
     F = objective.value(objective.pack(model.coef_, model.intercept_))

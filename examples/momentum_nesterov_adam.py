@@ -1,17 +1,22 @@
 """Momentum, Nesterov and Adam on an ill-conditioned quadratic (course notes §7).
 
-Part 1 draws the notes' update rules on a 2-D quadratic f(w) = 1/2 w^T A w
+Part 1 runs the real solvers on a 2-D quadratic f(w) = 1/2 (w - w*)^T A (w - w*)
 whose Hessian has eigenvalues 1 and 50 (condition number 50), rotated by 30
-degrees. Gradient descent with the safe step 1/L drops into the valley and then
-crawls along its flat direction (factor 1 - 1/50 per step). Heavy-ball momentum
-(beta = 0.9, the same effective step) moves faster along the valley but swings
-across it: in the stiff direction its two-step recursion has complex roots of
-modulus sqrt(beta) = 0.95, a slowly damped oscillation. Nesterov's look-ahead
-gradient damps that swing and gets closest. Adam rescales every coordinate by
-its gradient's RMS, which helps only as far as the valley is aligned with the
-axes; with a constant rate it ends up hovering around the minimum.
+degrees, and draws their paths from ``history_`` (``record_coef=True``). The
+quadratic is the least-squares objective 1/(2n) |y - X w|^2 of a 2-sample
+dataset with X^T X / n = A and y = X w*, so GDLinearRegression(fit_intercept=False)
+minimises exactly f, from the null model w = 0 to w* = (4, -2.5). Gradient
+descent with the safe step 1/L (``learning_rate="auto"``) drops into the valley
+and then crawls along its flat direction (factor 1 - 1/50 per step). Heavy-ball
+momentum (beta = 0.9, the same effective step) moves faster along the valley
+but swings across it: in the stiff direction its two-step recursion has
+complex roots of modulus sqrt(beta) = 0.95, a slowly damped oscillation.
+Nesterov's look-ahead gradient damps that swing and gets closest. Adam rescales
+every coordinate by its gradient's RMS, which helps only as far as the valley
+is aligned with the axes; with a constant rate it ends up hovering around the
+minimum.
 
-Part 2 runs the real solvers with skgd.compare on a 20-feature least-squares
+Part 2 runs the same solvers with skgd.compare on a 20-feature least-squares
 problem with condition number about 1e4 and gives each the same budget of
 300 iterations. Theory for gd: the error shrinks by (k - 1)/(k + 1) per
 step, (sqrt(k) - 1)/(sqrt(k) + 1) for the accelerated methods.
@@ -22,63 +27,56 @@ Writes momentum_nesterov_adam_paths.png and momentum_nesterov_adam.png
 
 import numpy as np
 
-from skgd import compare
+from skgd import GDLinearRegression, compare
 from skgd.comparison import make_synthetic
 
-# -- part 1: the notes' update rules in 2-D ------------------------------------------------
+# -- part 1: the real solvers' paths in 2-D -------------------------------------------------
 angle = np.pi / 6
 R = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
 A = R @ np.diag([1.0, 50.0]) @ R.T
-L = 50.0
-start = np.array([-4.0, 2.5])
+w_star = np.array([4.0, -2.5])
 steps = 60
 
-
-def grad(w):
-    return A @ w
-
-
-def run_gd(lr=1 / L):
-    w, path = start.copy(), [start]
-    for _ in range(steps):
-        w = w - lr * grad(w)
-        path.append(w)
-    return np.array(path)
+# f as least squares: X^T X / n = A and y = X w*, so 1/(2n) |y - X w|^2 = f(w)
+n = 2
+X2 = np.sqrt(n) * np.linalg.cholesky(A).T
+y2 = X2 @ w_star
 
 
-def run_momentum(beta=0.9, lr=1 / ((1 - 0.9) * L), nesterov=False):
-    """v <- beta v + (1 - beta) grad(w [- lr beta v]), w <- w - lr v (§7.1, §7.2)."""
-    w, v, path = start.copy(), np.zeros(2), [start]
-    for _ in range(steps):
-        g = grad(w - lr * beta * v) if nesterov else grad(w)
-        v = beta * v + (1 - beta) * g
-        w = w - lr * v
-        path.append(w)
-    return np.array(path)
+def f(w):
+    """The quadratic at points of shape (..., 2)."""
+    e = np.asarray(w) - w_star
+    return 0.5 * np.einsum("...i,ij,...j->...", e, A, e)
 
 
-def run_adam(lr=0.3, b1=0.9, b2=0.999, eps=1e-8):
-    """Adam with bias correction (§7.3)."""
-    w, m, s, path = start.copy(), np.zeros(2), np.zeros(2), [start]
-    for t in range(1, steps + 1):
-        g = grad(w)
-        m = b1 * m + (1 - b1) * g
-        s = b2 * s + (1 - b2) * g * g
-        w = w - lr * (m / (1 - b1**t)) / (np.sqrt(s / (1 - b2**t)) + eps)
-        path.append(w)
-    return np.array(path)
-
-
-paths = {
-    "gd (1/L)": run_gd(),
-    "momentum": run_momentum(),
-    "nesterov": run_momentum(nesterov=True),
-    "adam (lr 0.3)": run_adam(),
+# a fixed budget of `steps` iterations (tol=0) at a constant rate, from w = 0
+runs = {
+    "gd (1/L)": {"solver": "gd"},
+    "momentum": {"solver": "momentum", "momentum": 0.9},
+    "nesterov": {"solver": "nesterov", "momentum": 0.9},
+    "adam (lr 0.3)": {"solver": "adam", "learning_rate": 0.3},
 }
-print(f"2-D quadratic, condition number 50, {steps} steps from {start}:")
-for name, path in paths.items():
-    value = 0.5 * path[-1] @ A @ path[-1]
-    print(f"  {name:<14} f = {value:.3e}   |w| = {np.linalg.norm(path[-1]):.3e}")
+paths = {}
+print(
+    f"2-D quadratic, condition number 50, {steps} steps from (0, 0) to w* = {w_star}:"
+)
+for name, params in runs.items():
+    model = GDLinearRegression(
+        fit_intercept=False,
+        schedule="constant",
+        max_iter=steps,
+        tol=0,
+        record_coef=True,
+        **params,
+    ).fit(X2, y2)
+    paths[name] = path = model.history_.trajectory()  # (steps + 1, 2), from w = 0
+    assert np.isclose(
+        model.history_["objective"][-1], f(path[-1]), rtol=1e-9, atol=1e-15
+    )
+    print(
+        f"  {name:<14} f = {f(path[-1]):.3e}   |w - w*| = "
+        f"{np.linalg.norm(path[-1] - w_star):.3e}   (learning_rate {model.learning_rate_:.3g})"
+    )
 
 # -- part 2: the real solvers on the same budget ----------------------------------------------
 X, y = make_synthetic("linear", n_samples=1000, n_features=20, condition=1e4)
@@ -108,10 +106,8 @@ except ImportError:
 else:
     fig = Figure(figsize=(7, 5.5), layout="constrained")
     ax = fig.subplots()
-    u = np.linspace(-5, 4, 300)
-    U, V = np.meshgrid(u, np.linspace(-4, 4, 300))
-    W = np.stack([U, V], axis=-1)
-    Z = 0.5 * np.einsum("...i,ij,...j->...", W, A, W)
+    U, V = np.meshgrid(np.linspace(-1, 8, 300), np.linspace(-6.5, 1.5, 300))
+    Z = f(np.stack([U, V], axis=-1))
     ax.contour(
         U, V, Z, levels=np.geomspace(0.01, Z.max(), 18), cmap="viridis", linewidths=0.7
     )
@@ -133,7 +129,7 @@ else:
             zorder=order,
             alpha=0.85,
         )
-    ax.plot(0, 0, "*", color="black", markersize=14, label="minimum")
+    ax.plot(*w_star, "*", color="black", markersize=14, label="minimum $w^*$")
     ax.set_aspect("equal")
     ax.set(
         xlabel="$w_1$",

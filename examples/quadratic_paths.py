@@ -10,15 +10,13 @@ per step: -0.25 and 0.65 for step 0.4, so the stiff direction is overshot and
 flips sign; with step 0.6 (-0.87) the path zig-zags across the ellipses, and
 past 2/3.12 = 0.64 it diverges. The same quadratic is then handed to skgd: it is
 the least-squares objective of a 2-feature dataset, so GDLinearRegression with
-solver="gd", fit one iteration at a time (warm_start), retraces the path.
+solver="gd", started at (2, -3) (warm_start) with record_coef=True, retraces the
+path: history_.trajectory() holds its iterates.
 
 Writes quadratic_paths.png (needs matplotlib).
 """
 
-import warnings
-
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from skgd import GDLinearRegression
 
@@ -75,19 +73,17 @@ y = np.linalg.solve(X.T, -n * b)  # X^T y / n = -b
 model = GDLinearRegression(
     solver="gd",
     learning_rate=lr,
-    max_iter=1,
-    tol=0,
+    schedule="constant",
+    max_iter=20,
+    tol=0,  # a fixed budget of 20 iterations
     fit_intercept=False,
+    record_coef=True,  # history_ keeps every iterate
     warm_start=True,
 )
 model.coef_, model.intercept_ = np.array([2.0, -3.0]), 0.0  # warm start: (2, -3)
-skgd_path = [model.coef_.copy()]
-with warnings.catch_warnings():
-    # one iteration per fit is the point here, not a failure to converge
-    warnings.simplefilter("ignore", ConvergenceWarning)
-    for _ in range(20):
-        skgd_path.append(model.fit(X, y).coef_.copy())
-gap = np.abs(np.array(skgd_path) - path_2d).max()
+model.fit(X, y)
+skgd_path = model.history_.trajectory()  # the start, then the 20 iterates
+gap = np.abs(skgd_path - path_2d).max()
 print(f"     skgd gd retraces the path: max difference {gap:.1e}")
 assert gap < 1e-12
 
