@@ -4,6 +4,8 @@ scikit-learn does not promise these names across releases; keeping them in one
 place means a rename upstream is a one-line fix here.
 """
 
+import inspect
+
 from sklearn.base import _fit_context
 from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.utils._param_validation import (
@@ -12,7 +14,17 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_params,
 )
+from sklearn.utils.class_weight import compute_class_weight as _compute_class_weight
 from sklearn.utils.validation import _check_sample_weight, validate_data
+
+if "sample_weight" in inspect.signature(_compute_class_weight).parameters:
+    compute_class_weight = _compute_class_weight
+else:  # older scikit-learn: "balanced" counts samples, not their weights
+
+    def compute_class_weight(class_weight, *, classes, y, sample_weight=None):
+        """scikit-learn's, ignoring ``sample_weight`` as this version does."""
+        return _compute_class_weight(class_weight, classes=classes, y=y)
+
 
 try:  # scikit-learn >= 1.9: the callback API (sklearn.callback)
     from sklearn.callback import CallbackSupportMixin
@@ -34,6 +46,7 @@ __all__ = [
     "StrOptions",
     "_check_sample_weight",
     "_fit_context",
+    "compute_class_weight",
     "validate_data",
     "validate_params",
 ]

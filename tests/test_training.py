@@ -392,6 +392,11 @@ def test_warm_start_from_edited_coefficients_restarts_the_state(regression):
     reg.fit(X, y)  # from the edited coef_, with fresh moments
     fresh = GDLinearRegression(solver="adam", max_iter=3, tol=0).fit(X, y)
     assert reg.history_.start["objective"] != fresh.history_.start["objective"]
+    # edited in place, too: from the edited values, with fresh moments
+    reg.coef_[:] = 0.0
+    reg.intercept_ = 0.0
+    reg.fit(X, y)
+    assert reg.history_.start["objective"] == pytest.approx(0.5 * np.mean(y**2))
 
 
 def test_a_schedule_with_its_horizon_continues_across_warm_starts(regression):

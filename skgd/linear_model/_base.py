@@ -598,7 +598,7 @@ class GDModelMixin(CallbackSupportMixin):
             X, Y, loss, penalty, sample_weight, self.fit_intercept, centring=centring
         )
         _check_representable(objective)
-        if resuming:
+        if resuming and learning_rate_is_auto:  # the first chunk's, kept
             learning_rate = self._partial_state["learning_rate"]
         elif learning_rate_is_auto:
             learning_rate = float(rule.auto_learning_rate(objective, stochastic))
@@ -615,24 +615,8 @@ class GDModelMixin(CallbackSupportMixin):
                 "StandardScaler)."
             )
 
-        theta0, resume = None, None
         key = _resume_key(rule, objective, stochastic)
-        if resuming:
-            resume = self._partial_state["loop"]
-        elif (partial or self.warm_start) and hasattr(self, "coef_"):
-            saved = getattr(self, "_warm_state", None)
-            if (
-                saved is not None
-                and saved["key"] == key
-                and _same(
-                    saved["coef"], self.coef_, saved["intercept"], self.intercept_
-                )
-            ):
-                resume = saved["loop"]  # continue the same run exactly
-            else:
-                coef = np.asarray(self.coef_)
-                if coef.size == objective.n_features * objective.n_outputs:
-                    theta0 = objective.pack(coef, self.intercept_)
+        theta0, resume = self._starting_point(objective, key, partial, resuming)
         if stochastic:
             random_state = check_random_state(self.random_state)
             if resume is not None and resume.rng is None:
@@ -686,35 +670,19 @@ class GDModelMixin(CallbackSupportMixin):
                 f"Solver {rule.name!r} produced non-finite coefficients; "
                 f"use a smaller learning_rate than {learning_rate:.4g}."
             )
-        history = _history(
-            result.loss_curve,
-            result.learning_rates,
-            result.records,
-            result.validation_scores,
-        )
-        if self.record_coef:
-            shaped = [
-                self._shape_coefficients(*objective.unpack(t)) for t in result.thetas
-            ]
-            history.coef = np.array([c for c, _ in shaped])
-            history.intercept = np.array([b for _, b in shaped])
-            start = self._shape_coefficients(
-                *objective.unpack(
-                    resume.theta
-                    if resume is not None
-                    else (theta0 if theta0 is not None else objective.initial_theta())
-                )
-            )
-            history.start.update(coef=start[0], intercept=start[1])
-        history.start["objective"] = result.start_value
-        history.start["grad_norm"] = result.start_grad_norm
+        start = theta0 if resume is None else resume.theta
+        history = self._history(result, objective, start)
         if partial and resuming:
             history = _append_history(self.history_, history)
         for name, value in fitted.items():
             setattr(self, name, value)
         self._store_coefficients(coef, intercept)
+        # copies: coef_ edited in place must not pass for the stored state's
         state = {"key": key, "loop": result.loop_state}
-        state["coef"], state["intercept"] = self.coef_, self.intercept_
+        state["coef"], state["intercept"] = (
+            np.copy(self.coef_),
+            np.copy(self.intercept_),
+        )
         if partial:
             self._partial_state = {
                 "loop": result.loop_state,
@@ -745,6 +713,49 @@ class GDModelMixin(CallbackSupportMixin):
                 stacklevel=6,  # the user's fit call, through _fit_context
             )
         return self
+
+    def _starting_point(self, objective, key, partial, resuming):
+        """``(theta0, resume)``: where the run starts, and the loop state it
+        continues (warm start or partial_fit), or None for a fresh state."""
+        if resuming:
+            return None, self._partial_state["loop"]
+        if not ((partial or self.warm_start) and hasattr(self, "coef_")):
+            return None, None
+        saved = getattr(self, "_warm_state", None)
+        if (
+            saved is not None
+            and saved["key"] == key
+            and _same(saved["coef"], self.coef_, saved["intercept"], self.intercept_)
+        ):
+            return None, saved["loop"]  # continue the same run exactly
+        coef = np.asarray(self.coef_)
+        if coef.size == objective.n_features * objective.n_outputs:
+            # another solver, other data or edited coefficients: from coef_,
+            # with a fresh solver state
+            return objective.pack(coef, self.intercept_), None
+        return None, None
+
+    def _history(self, result, objective, start):
+        """``history_`` of a run that started at ``start`` (None: the null model)."""
+        history = _history(
+            result.loss_curve,
+            result.learning_rates,
+            result.records,
+            result.validation_scores,
+        )
+        if self.record_coef:
+            shaped = [
+                self._shape_coefficients(*objective.unpack(t)) for t in result.thetas
+            ]
+            history.coef = np.array([c for c, _ in shaped])
+            history.intercept = np.array([b for _, b in shaped])
+            if start is None:
+                start = objective.initial_theta()
+            coef, intercept = self._shape_coefficients(*objective.unpack(start))
+            history.start.update(coef=coef, intercept=intercept)
+        history.start["objective"] = result.start_value
+        history.start["grad_norm"] = result.start_grad_norm
+        return history
 
     def _weighted_samples(self, y, sample_weight):
         """The sample weights the objective uses (the classifier multiplies in

@@ -5,12 +5,15 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from .._sklearn_compat import LinearClassifierMixin, StrOptions
+from .._sklearn_compat import (
+    LinearClassifierMixin,
+    StrOptions,
+    compute_class_weight,
+)
 from ..objective import ElasticNetPenalty, L2Penalty, LogisticLoss, MultinomialLoss
 from ._base import GDModelMixin, _streams, estimator_dataclass, estimator_doc
 
