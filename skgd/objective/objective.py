@@ -127,6 +127,7 @@ class Objective:
             # a real gradient: mask only the columns exactly at that mean
             self.constant_features = self.constant_features & (own_mean == self.x_mean)
         self.centring = (self.x_mean, self.intercept_scale, self.target_offset)
+        self._any_constant = bool(np.any(self.constant_features))
         self.shape = (self.n_features + self.fit_intercept, self.n_outputs)
         self.size = self.shape[0] * self.shape[1]
         self._lipschitz = None
@@ -204,10 +205,12 @@ class Objective:
         # a float64 W would make numpy upcast (copy) a float32 X: cast W instead
         W, c = self.split(np.asarray(theta, dtype=self.dtype))
         X = self.X if X is None else X
+        # X is dense or a scipy sparse matrix and W dense: ``@`` is the product
+        # either way (safe_sparse_dot's dispatch costs more than a small gemv)
         if W.shape[1] == 1:  # matrix-vector products: BLAS gemv beats gemm here
-            raw = np.asarray(safe_sparse_dot(X, W[:, 0])).reshape(-1, 1)
+            raw = np.asarray(X @ W[:, 0]).reshape(-1, 1)
         else:
-            raw = np.asarray(safe_sparse_dot(X, W))
+            raw = np.asarray(X @ W)
         if self.fit_intercept:
             raw += self.intercept_scale * c - self.x_mean @ W
         return raw
@@ -253,19 +256,26 @@ class Objective:
     def _gradient(self, theta, X, sw, loss_grad):
         loss_grad *= sw[:, None]
         W, _ = self.split(theta)
+        d = self.n_features
         grad = np.empty(self.shape, dtype=self.dtype)
         if self.n_outputs == 1:
-            grad[: self.n_features, 0] = safe_sparse_dot(X.T, loss_grad[:, 0])
+            residual = loss_grad[:, 0]
+            grad[:d, 0] = X.T @ residual
         else:
-            grad[: self.n_features] = safe_sparse_dot(X.T, loss_grad)
+            grad[:d] = X.T @ loss_grad
         if self.fit_intercept:
-            total = loss_grad.sum(axis=0)
-            grad[: self.n_features] -= np.outer(self.x_mean, total)
-            grad[self.n_features] = self.intercept_scale * total
-            # x_ij - xbar_j is zero for a constant column: what X^T r - xbar 1^T r
-            # leaves there is rounding noise, which must not move its coefficient
-            grad[: self.n_features][self.constant_features] = 0.0
-        self.penalty.add_gradient(W, grad[: self.n_features])
+            if self.n_outputs == 1:
+                total = residual.sum()
+                grad[:d, 0] -= self.x_mean * total
+            else:
+                total = loss_grad.sum(axis=0)
+                grad[:d] -= np.outer(self.x_mean, total)
+            grad[d] = self.intercept_scale * total
+            if self._any_constant:
+                # x_ij - xbar_j is zero for a constant column: X^T r - xbar 1^T r
+                # leaves rounding noise there, which must not move its coefficient
+                grad[:d][self.constant_features] = 0.0
+        self.penalty.add_gradient(W, grad[:d])
         return grad.ravel()
 
     # -- second order --------------------------------------------------------------
