@@ -39,7 +39,7 @@ from ..fit_loop import ARMIJO_INITIAL, run
 from ..history import History
 from ..objective import Objective, check_capabilities, constrain
 from ..schedules import SCHEDULES, Adaptive, Constant, Schedule, get_schedule
-from ..solvers import Solver, get_solver, solver_names
+from ..solvers import Solver, get_solver, solver_names, solvers_supporting
 
 # Minibatch size of ``sgd`` when ``batch_size=None``.
 DEFAULT_SGD_BATCH_SIZE = 32
@@ -579,7 +579,13 @@ class GDModelMixin(CallbackSupportMixin):
         requires = rule.requires
         if learning_rate_is_auto:
             requires = requires | rule.auto_rate_requires
-        check_capabilities(rule.name or type(rule).__name__, requires, loss, penalty)
+        check_capabilities(
+            rule.name or type(rule).__name__,
+            requires,
+            loss,
+            penalty,
+            alternatives=solvers_supporting,
+        )
         n_weighted = int(np.count_nonzero(sample_weight))
         stochastic = not rule.full_batch_only and (
             rule.stochastic

@@ -210,13 +210,23 @@ class Penalty(ABC):
         return 0.0
 
 
-def check_capabilities(solver_name, requires, loss, penalty):
-    """ValueError unless ``loss`` and ``penalty`` offer what a solver ``requires``."""
+def check_capabilities(solver_name, requires, loss, penalty, alternatives=None):
+    """ValueError unless ``loss`` and ``penalty`` offer what a solver ``requires``.
+
+    ``alternatives``, a function of the offered capabilities returning solver
+    names (the solver layer's :func:`skgd.solvers.solvers_supporting`), names
+    the solvers that would work in the message; the objective layer itself
+    knows no solver.
+    """
     offered = loss.capabilities | penalty.capabilities
     missing = sorted(set(requires) - offered)
     if missing:
         details = "; ".join(f"{name}: {CAPABILITIES[name]}" for name in missing)
-        others = [name for name in _solvers_offered(offered) if name != solver_name]
+        others = [
+            name
+            for name in (alternatives(offered) if alternatives else [])
+            if name != solver_name
+        ]
         raise ValueError(
             f"solver {solver_name!r} cannot minimise {type(loss).__name__} + "
             f"{type(penalty).__name__}: it needs {', '.join(missing)} ({details}), "
@@ -225,17 +235,3 @@ def check_capabilities(solver_name, requires, loss, penalty):
             + (", or a numeric learning_rate" if missing == ["lipschitz"] else "")
             + "."
         )
-
-
-def _solvers_offered(offered):
-    """The registered solvers whose needs (with ``learning_rate="auto"``) are all
-    ``offered``: the alternatives a refusal names."""
-    from ..solvers.base import SOLVERS  # the layer above: only for the message
-
-    return [
-        name
-        for name, cls in SOLVERS.items()
-        if set(getattr(cls, "requires", {"prox"}))
-        | set(getattr(cls, "auto_rate_requires", {"lipschitz"}))
-        <= offered
-    ]

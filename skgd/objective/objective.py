@@ -101,7 +101,7 @@ class Objective:
             self.target_offset = np.asarray(centring[2], dtype=np.float64)
             if np.any(self.target_offset):
                 Y = Y - self.target_offset
-        elif self.fit_intercept and getattr(loss, "translation_equivariant", False):
+        elif self.fit_intercept and loss.translation_equivariant:
             self.target_offset = (weights / self.weight_sum) @ Y.astype(np.float64)
             Y = Y - self.target_offset
         self.Y = Y.astype(self.dtype, copy=False)

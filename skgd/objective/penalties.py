@@ -125,14 +125,12 @@ class ConstrainedPenalty(Penalty):
     smooth = False
 
     def __init__(self, penalty, *, positive=False, max_norm=None):
-        if not getattr(penalty, "separable", True):
+        if not penalty.separable:
             raise ValueError(
                 f"{type(penalty).__name__} has a non-separable non-smooth part: "
                 "constraints (positive, max_coef_norm) need a separable one."
             )
-        if getattr(penalty, "nonnegative", False) or (
-            getattr(penalty, "max_norm", None) is not None
-        ):
+        if penalty.nonnegative or penalty.max_norm is not None:
             raise ValueError(f"{type(penalty).__name__} is already constrained.")
         self.penalty = penalty
         self.nonnegative = bool(positive)

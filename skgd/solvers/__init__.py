@@ -15,6 +15,7 @@ from .base import (
     get_solver,
     register_solver,
     solver_names,
+    solvers_supporting,
 )
 from .first_order import GradientDescent, Momentum, Nesterov, StochasticGradientDescent
 from .lbfgs import LBFGS
@@ -40,4 +41,5 @@ __all__ = [
     "get_solver",
     "register_solver",
     "solver_names",
+    "solvers_supporting",
 ]

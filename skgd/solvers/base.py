@@ -272,6 +272,18 @@ def _register_builtin(cls):
     return cls
 
 
+def solvers_supporting(offered):
+    """The registered solvers whose needs (with ``learning_rate="auto"``) are all
+    in the capability set ``offered``: the alternatives a refusal names."""
+    return [
+        name
+        for name, cls in SOLVERS.items()
+        if set(getattr(cls, "requires", UpdateRule.requires))
+        | set(getattr(cls, "auto_rate_requires", UpdateRule.auto_rate_requires))
+        <= offered
+    ]
+
+
 def solver_names():
     """A live view of the registered solver strings (used in parameter validation)."""
     return SOLVERS.keys()
