@@ -348,6 +348,8 @@ class GDModelMixin(CallbackSupportMixin):
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
     }
+    # whether a 2-D y (one fit per column) is accepted
+    _multi_output: ClassVar[bool] = False
     # the constraint of the estimators that add l1_ratio
     _l1_ratio_constraint: ClassVar[list] = [Interval(Real, 0, 1, closed="both")]
 
@@ -387,12 +389,15 @@ class GDModelMixin(CallbackSupportMixin):
             accept_sparse=["csr", "csc"],
             dtype=[np.float64, np.float32],
             y_numeric=not is_classifier(self),
+            multi_output=self._multi_output,
         )
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
         if not sample_weight.sum() > 0:
             raise ValueError("sample_weight must have a positive sum.")
+        # coef_ and intercept_ take y's dimensionality (_shape_coefficients)
+        self._single_target = y.ndim == 1
         return X, y, sample_weight
 
     @_fit_context(prefer_skip_nested_validation=True)

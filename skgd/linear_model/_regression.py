@@ -1,9 +1,10 @@
 """Least squares (and ridge) trained by any registered solver."""
 
+from typing import ClassVar
+
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from .._sklearn_compat import _check_sample_weight, validate_data
 from ..objective import L2Penalty, SquaredLoss
 from ._base import GDModelMixin, estimator_dataclass, estimator_doc
 
@@ -71,27 +72,6 @@ class GDLinearRegression(GDModelMixin, RegressorMixin, BaseEstimator):
     """,
     )
 
-    def _validate_fit_data(self, X, y, sample_weight):
-        # GDModelMixin's validation, with a 2-D y accepted (multi_output=True)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            multi_output=True,
-            y_numeric=True,
-        )
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
-        if not sample_weight.sum() > 0:
-            raise ValueError("sample_weight must have a positive sum.")
-        # coef_ and intercept_ take y's dimensionality (see _shape_coefficients,
-        # which the fit loop calls before the fitted attributes are set)
-        self._single_target = y.ndim == 1
-        return X, y, sample_weight
-
     def _check_partial_target(self, y, classes):
         """partial_fit: the number of targets (and y's dimensionality) is fixed
         by the first call."""
@@ -113,11 +93,14 @@ class GDLinearRegression(GDModelMixin, RegressorMixin, BaseEstimator):
     def _make_penalty(self):
         return L2Penalty(self.alpha)
 
+    # a 2-D y is one fit per column (GDModelMixin's validation reads this)
+    _multi_output: ClassVar[bool] = True
+
     def _shape_coefficients(self, coef, intercept):
         """1-D y: ``coef_`` (d,) and a float ``intercept_``; 2-D y, even of one
         column: ``coef_`` (n_targets, d) and ``intercept_`` (n_targets,), as
         ``Ridge`` (zeros without intercept, from ``Objective.unpack``)."""
-        if getattr(self, "_single_target", True):
+        if self._single_target:
             return super()._shape_coefficients(coef, intercept)
         return coef, intercept
 
