@@ -203,6 +203,14 @@ class StepContext:
         """Gradient at ``point`` on the current batch (full data if none)."""
         return self.clip(self.objective.gradient(point, self.rows))
 
+    def extrapolated_gradient(self, theta, previous, beta):
+        """Gradient at ``theta + beta (theta - previous)`` on the current batch;
+        on full batches from the cached predictions of both points
+        (:meth:`skgd.objective.Objective.extrapolated_gradient`)."""
+        if self.rows is not None:
+            return self.gradient(theta + beta * (theta - previous))
+        return self.clip(self.objective.extrapolated_gradient(theta, previous, beta))
+
     def clip(self, grad):
         r""":math:`g \min(1, c / \lVert g\rVert_2)` with ``c = clip_grad_norm``
         (``torch.nn.utils.clip_grad_norm_``): the direction is kept, the length

@@ -36,6 +36,8 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import ArpackError, LinearOperator, eigsh
 from sklearn.utils.extmath import safe_sparse_dot
 
+from ._kernels import row_kernels
+
 # Row blocks of about this many bytes when a weighted Gram matrix is formed,
 # so that forming it never allocates a second copy of X.
 _GRAM_BLOCK_BYTES = 1 << 21
@@ -106,7 +108,9 @@ class Objective:
             Y = Y - self.target_offset
         self.Y = Y.astype(self.dtype, copy=False)
         self._row_norms = None
-        self._raw_cache = None
+        # [theta, raw prediction, gradient or None] of the last two full-batch
+        # points evaluated, most recent first
+        self._raw_cache = []
         self.x_mean = (
             np.asarray(safe_sparse_dot(self.sw, X)).ravel()
             if self.fit_intercept
@@ -131,6 +135,8 @@ class Objective:
         self.shape = (self.n_features + self.fit_intercept, self.n_outputs)
         self.size = self.shape[0] * self.shape[1]
         self._lipschitz = None
+        # compiled minibatch products (numba), or None: NumPy gathers the rows
+        self._row_kernels = row_kernels(X)
         self._coordinate_curvature = None
         self._rounding_optimality = None
 
@@ -215,17 +221,47 @@ class Objective:
             raw += self.intercept_scale * c - self.x_mean @ W
         return raw
 
+    def _cached(self, theta):
+        """The cache entry ``[theta, raw, grad]`` of ``theta`` (full batch), or None."""
+        for entry in self._raw_cache:
+            if np.array_equal(entry[0], theta):
+                return entry
+        return None
+
     def _raw(self, theta, rows, X):
-        """Raw predictions; on full batches the last point's are reused, so a
-        line search's accepted point costs no second ``X @ W``."""
+        """Raw predictions; on full batches the last two points' are reused, so
+        a line search's accepted point costs no second ``X @ W`` (and
+        :meth:`extrapolated_gradient` none at all)."""
         if rows is not None:
             return self.raw_prediction(theta, X)
-        cached = self._raw_cache
-        if cached is not None and np.array_equal(cached[0], theta):
-            return cached[1]
+        entry = self._cached(theta)
+        if entry is not None:
+            return entry[1]
         raw = self.raw_prediction(theta)
-        self._raw_cache = (np.array(theta, copy=True), raw)
+        self._raw_cache = [[np.array(theta, copy=True), raw, None]] + self._raw_cache[
+            :1
+        ]
         return raw
+
+    def extrapolated_gradient(self, theta, previous, beta):
+        r"""The smooth gradient at :math:`y = \theta + \beta(\theta - \theta')`
+        (Nesterov's look-ahead), full batch.
+
+        Raw predictions are linear in the parameters, so when both points were
+        evaluated last, :math:`Xy = (1+\beta)X\theta - \beta X\theta'` costs no pass
+        over X; for a loss with a constant Hessian the gradient is affine too,
+        :math:`\nabla f(y) = (1+\beta)\nabla f(\theta) - \beta\nabla f(\theta')`,
+        and costs none. (The same values up to rounding.)
+        """
+        y = theta + beta * (theta - previous)
+        now, before = self._cached(theta), self._cached(previous)
+        if now is None or before is None:
+            return self.gradient(y)
+        if self.loss.constant_hessian and now[2] is not None and before[2] is not None:
+            return (1.0 + beta) * now[2] - beta * before[2]
+        raw = (1.0 + beta) * now[1] - beta * before[1]
+        loss_grad = self.loss.gradient(self.Y, raw)
+        return self._gradient(y, self.X, self.sw, loss_grad)
 
     def value(self, theta, rows=None):
         """Objective value :math:`F(\\theta)` (on a minibatch when ``rows`` is given)."""
@@ -245,20 +281,42 @@ class Objective:
         loss_value, loss_grad = self.loss.value_and_gradient(Y, raw)
         W, _ = self.split(theta)
         value = float(sw @ loss_value.sum(axis=1)) + self.penalty.value(W)
-        return value, self._gradient(theta, X, sw, loss_grad)
+        grad = self._gradient(theta, X, sw, loss_grad)
+        if rows is None:  # kept for extrapolated_gradient (a copy: rules may
+            self._cached(theta)[2] = grad.copy()  # write to the one they get)
+        return value, grad
 
     def gradient(self, theta, rows=None):
         """Gradient only (minibatch steps need no objective value)."""
+        if rows is not None and self._row_kernels is not None:
+            return self._kernel_gradient(theta, rows)
         X, Y, sw = self._rows(rows)
         loss_grad = self.loss.gradient(Y, self.raw_prediction(theta, X))
         return self._gradient(theta, X, sw, loss_grad)
 
-    def _gradient(self, theta, X, sw, loss_grad):
+    def _kernel_gradient(self, theta, rows):
+        """A minibatch gradient from the compiled row kernels: the same sums as
+        :meth:`gradient`, without the copy ``X[rows]`` (:mod:`._kernels`)."""
+        W, c = self.split(np.asarray(theta, dtype=self.dtype))
+        if self.fit_intercept:
+            offset = (self.intercept_scale * c - self.x_mean @ W).astype(self.dtype)
+        else:
+            offset = np.zeros(self.n_outputs, dtype=self.dtype)
+        rows = np.asarray(rows)
+        raw = self._row_kernels.products(rows, W, offset)
+        scale = self.dtype.type(self.weighted_rows.size / len(rows))
+        loss_grad = self.loss.gradient(self.Y[rows], raw)
+        return self._gradient(theta, None, self.sw[rows] * scale, loss_grad, rows=rows)
+
+    def _gradient(self, theta, X, sw, loss_grad, rows=None):
         loss_grad *= sw[:, None]
         W, _ = self.split(theta)
         d = self.n_features
         grad = np.empty(self.shape, dtype=self.dtype)
-        if self.n_outputs == 1:
+        if X is None:  # the compiled kernel reads X's rows in place
+            grad[:d] = self._row_kernels.transpose(rows, loss_grad)
+            residual = loss_grad[:, 0]
+        elif self.n_outputs == 1:
             residual = loss_grad[:, 0]
             grad[:d, 0] = X.T @ residual
         else:

@@ -163,8 +163,8 @@ class Nesterov(_MomentumRule):
             lookahead_value, lookahead_grad = ctx.objective.value_and_grad(lookahead)
             ctx.base = (lookahead, lookahead_value, lookahead_grad)
             lookahead_grad = ctx.clip(lookahead_grad)
-        else:
-            lookahead_grad = ctx.gradient(lookahead)
+        else:  # full batch: from the two iterates' cached predictions
+            lookahead_grad = ctx.extrapolated_gradient(theta, previous, self.momentum)
         new_theta = ctx.objective.prox(lookahead - tau * lookahead_grad, tau)
         restart = (
             self.restart
