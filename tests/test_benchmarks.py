@@ -2,6 +2,7 @@
 
 import json
 import runpy
+import subprocess
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from skgd.comparison import PROBLEM_TABLE
 pytestmark = pytest.mark.slow
 
 BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
+TARGETS = BENCHMARK.with_name("targets.py")
 
 
 def test_quick_benchmark_runs_every_table_problem(tmp_path, monkeypatch, capsys):
@@ -72,3 +74,33 @@ def test_benchmark_problem_names_come_from_the_table(capsys):
         benchmark["main"](["--problems", "no-such-problem"])
     assert exit_.value.code == 2
     assert "no-such-problem" in capsys.readouterr().err
+
+
+def test_quick_targets_print_every_target(tmp_path):
+    def targets(*args):
+        result = subprocess.run(
+            [sys.executable, str(TARGETS), *args],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        return result.stdout
+
+    ids = [line.split()[0] for line in targets("--list").splitlines()]
+    # the numbering: six groups of targets
+    assert {target_id[0] for target_id in ids} == set("123456")
+    out = tmp_path / "targets.json"
+    printed = targets("--quick", "--json", str(out))
+    rows = {
+        line.split("|")[1].strip(): line
+        for line in printed.splitlines()
+        if line.startswith("| ") and not line.startswith("| id ")
+    }
+    for target_id in ids:
+        assert target_id in rows, target_id
+        # a ratio against its goal, met or not; never an error
+        assert "| MET |" in rows[target_id] or "| NOT MET |" in rows[target_id]
+    result = json.loads(out.read_text())
+    assert [row["id"] for row in result["targets"]] == ids
+    assert result["machine"]["threads"] == 1

@@ -7,6 +7,7 @@ solver logic lives in :mod:`skgd.solvers`; all objective logic in
 """
 
 import copy
+import functools
 import time
 import warnings
 from collections.abc import Callable
@@ -262,6 +263,13 @@ SOLVER_PARAMETERS = (
 )
 
 
+@functools.cache
+def _field_names(cls):
+    """The sorted parameter names of an estimator dataclass (as scikit-learn's
+    ``_get_param_names``)."""
+    return sorted(f.name for f in fields(cls) if f.init)
+
+
 def _streams(estimator):
     """partial_fit is available: the solver can run on a chunk at a time."""
     rule = get_solver(estimator.solver, estimator.get_params())
@@ -352,6 +360,12 @@ class GDModelMixin(CallbackSupportMixin):
     _multi_output: ClassVar[bool] = False
     # the constraint of the estimators that add l1_ratio
     _l1_ratio_constraint: ClassVar[list] = [Interval(Real, 0, 1, closed="both")]
+
+    @classmethod
+    def _get_param_names(cls):
+        # scikit-learn reads the __init__ signature on every get_params (clone,
+        # fit, grid search); a dataclass's fields are fixed: read them once
+        return _field_names(cls)
 
     # -- hooks for the estimators ---------------------------------------------------
     def _make_loss_and_target(self, y, sample_weight):

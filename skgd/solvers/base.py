@@ -52,6 +52,7 @@ match the rule's dataclass fields (``momentum``, ``beta1``, ...) are passed to i
 """
 
 import dataclasses
+import functools
 import inspect
 from typing import ClassVar
 
@@ -125,6 +126,7 @@ class Solver:
         return 1.0 / objective.lipschitz()
 
     @classmethod
+    @functools.cache
     def _param_names(cls):
         init = cls.__init__
         if init is object.__init__:
