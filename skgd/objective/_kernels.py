@@ -15,26 +15,32 @@ machine pays the compilation (a few seconds); ``SKGD_DISABLE_NUMBA=1`` turns
 them off.
 """
 
+import importlib.util
 import os
 
 import numpy as np
 import scipy.sparse as sp
 
-AVAILABLE = False
-if os.environ.get("SKGD_DISABLE_NUMBA", "") in ("", "0"):
-    try:
-        import numba
+_ENABLED = os.environ.get("SKGD_DISABLE_NUMBA", "") in ("", "0")
+try:  # numba is imported (and the kernels compiled) at the first minibatch fit
+    AVAILABLE = _ENABLED and importlib.util.find_spec("numba") is not None
+except ValueError:  # a half-imported numba
+    AVAILABLE = False
 
-        AVAILABLE = True
-    except ImportError:  # the NumPy path serves
-        pass
+_compiled = {}
 
 
-if AVAILABLE:
+def _kernels():
+    """The compiled kernels (built once, on first use: importing numba costs
+    ~0.2 s, which ``import skgd`` must not pay)."""
+    if _compiled:
+        return _compiled
+    import numba
+
     # fastmath lets the row dot products use SIMD (it reassociates the sums:
     # a different rounding order, as BLAS's own)
     @numba.njit(cache=True, nogil=True, fastmath=True)
-    def _dense_products(X, rows, W, offset):  # pragma: no cover - compiled
+    def dense_products(X, rows, W, offset):  # pragma: no cover - compiled
         """``raw[b] = X[rows[b]] @ W + offset``, shape (len(rows), K)."""
         B = rows.shape[0]
         d, K = W.shape
@@ -49,7 +55,7 @@ if AVAILABLE:
         return raw
 
     @numba.njit(cache=True, nogil=True, fastmath=True)
-    def _dense_transpose(X, rows, residual, d):  # pragma: no cover - compiled
+    def dense_transpose(X, rows, residual, d):  # pragma: no cover - compiled
         """``X[rows].T @ residual``, shape (d, K)."""
         B, K = residual.shape
         out = np.zeros((d, K), dtype=residual.dtype)
@@ -63,7 +69,7 @@ if AVAILABLE:
         return out
 
     @numba.njit(cache=True, nogil=True)
-    def _csr_products(data, indices, indptr, rows, W, offset):  # pragma: no cover
+    def csr_products(data, indices, indptr, rows, W, offset):  # pragma: no cover
         B = rows.shape[0]
         K = W.shape[1]
         raw = np.empty((B, K), dtype=W.dtype)
@@ -77,7 +83,7 @@ if AVAILABLE:
         return raw
 
     @numba.njit(cache=True, nogil=True)
-    def _csr_transpose(data, indices, indptr, rows, residual, d):  # pragma: no cover
+    def csr_transpose(data, indices, indptr, rows, residual, d):  # pragma: no cover
         B, K = residual.shape
         out = np.zeros((d, K), dtype=residual.dtype)
         for b in range(B):
@@ -89,6 +95,14 @@ if AVAILABLE:
                         out[indices[p], k] += data[p] * r
         return out
 
+    _compiled.update(
+        dense_products=dense_products,
+        dense_transpose=dense_transpose,
+        csr_products=csr_products,
+        csr_transpose=csr_transpose,
+    )
+    return _compiled
+
 
 class RowKernels:
     """``X[rows] @ W + offset`` and ``X[rows].T @ r`` without gathering the rows.
@@ -98,6 +112,7 @@ class RowKernels:
     """
 
     def __init__(self, X):
+        self.kernels = _kernels()
         self.sparse = sp.issparse(X)
         if self.sparse:
             self.parts = (X.data, X.indices, X.indptr)
@@ -107,14 +122,16 @@ class RowKernels:
 
     def products(self, rows, W, offset):
         if self.sparse:
-            return _csr_products(*self.parts, rows, W, offset)
-        return _dense_products(self.X, rows, W, offset)
+            return self.kernels["csr_products"](*self.parts, rows, W, offset)
+        return self.kernels["dense_products"](self.X, rows, W, offset)
 
     def transpose(self, rows, residual):
         residual = np.ascontiguousarray(residual)
         if self.sparse:
-            return _csr_transpose(*self.parts, rows, residual, self.n_features)
-        return _dense_transpose(self.X, rows, residual, self.n_features)
+            return self.kernels["csr_transpose"](
+                *self.parts, rows, residual, self.n_features
+            )
+        return self.kernels["dense_transpose"](self.X, rows, residual, self.n_features)
 
 
 def row_kernels(X):

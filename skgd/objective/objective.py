@@ -135,8 +135,7 @@ class Objective:
         self.shape = (self.n_features + self.fit_intercept, self.n_outputs)
         self.size = self.shape[0] * self.shape[1]
         self._lipschitz = None
-        # compiled minibatch products (numba), or None: NumPy gathers the rows
-        self._row_kernels = row_kernels(X)
+        self._row_kernels_built = False
         self._coordinate_curvature = None
         self._rounding_optimality = None
 
@@ -285,6 +284,21 @@ class Objective:
         if rows is None:  # kept for extrapolated_gradient (a copy: rules may
             self._cached(theta)[2] = grad.copy()  # write to the one they get)
         return value, grad
+
+    @property
+    def _row_kernels(self):
+        """Compiled minibatch products (numba), or None: NumPy gathers the rows.
+        Built at the first minibatch gradient (full-batch fits never import
+        numba)."""
+        if not self._row_kernels_built:
+            self.__dict__["_row_kernels_value"] = row_kernels(self.X)
+            self._row_kernels_built = True
+        return self.__dict__["_row_kernels_value"]
+
+    @_row_kernels.setter
+    def _row_kernels(self, value):  # tests compare with the NumPy path
+        self.__dict__["_row_kernels_value"] = value
+        self._row_kernels_built = True
 
     def gradient(self, theta, rows=None):
         """Gradient only (minibatch steps need no objective value)."""
