@@ -124,7 +124,8 @@ class FitResult:
     # per-iteration columns of history_ (see skgd.history.History)
     records: dict = field(default_factory=dict)
     thetas: list = None  # the iterates, when asked for (record_coef)
-    loop_state: "LoopState" = None  # what a warm start resumes from
+    # what a warm start resumes from (None when early stopping went back)
+    loop_state: "LoopState" = None
     validation_scores: list = None
     best_iteration: int = None  # early stopping: the restored iterate's index
 
@@ -728,8 +729,12 @@ def run(
     loop_state = monitor.loop_state(
         theta, rule_state, random_state if stochastic else None
     )
-    if monitor.best_theta is not None:  # early stopping: the best iterate
-        theta = monitor.best_theta
+    if monitor.best_theta is not None and not np.array_equal(
+        monitor.best_theta, theta
+    ):
+        # early stopping returns the best iterate; the run's state is that of
+        # the last one, so there is nothing to resume from the best
+        theta, loop_state = monitor.best_theta, None
     return FitResult(
         theta=theta,
         n_iter=monitor.n_iter,

@@ -421,3 +421,32 @@ def test_schedules_that_cannot_apply_are_refused(regression):
     for params in ({"schedule": "cosine"}, {"warmup_iter": 2}):
         with pytest.raises(ValueError, match="armijo"):
             GDLinearRegression(learning_rate="armijo", **params).fit(X, y)
+
+
+def test_a_failed_warm_start_leaves_the_stored_state_as_it_was(regression):
+    X, y = regression
+    params = dict(solver="adam", tol=0, warm_start=True, random_state=0)
+    reference = GDLinearRegression(max_iter=4, **params).fit(X, y)
+    reference.fit(X, y)  # 4 + 4 iterations
+
+    def interrupt(state):
+        if state.iteration == 2:
+            raise KeyboardInterrupt
+
+    est = GDLinearRegression(max_iter=4, **params).fit(X, y)
+    est.set_params(callback=interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(X, y)  # advanced the moments twice, then failed
+    est.set_params(callback=None).fit(X, y)
+    np.testing.assert_array_equal(est.coef_, reference.coef_)
+
+
+def test_early_stopping_then_warm_start_continues_from_the_best_iterate():
+    X, y = make_regression(80, 60, n_informative=5, noise=30.0, random_state=0)
+    est = GDLinearRegression(
+        solver="gd", early_stopping=True, random_state=0, warm_start=True
+    ).fit(X, y)
+    best = est.coef_.copy()
+    est.set_params(early_stopping=False, max_iter=1, tol=0, record_coef=True)
+    est.fit(X, y)
+    np.testing.assert_allclose(est.history_.start["coef"], best, rtol=1e-12)

@@ -742,17 +742,20 @@ class GDModelMixin(CallbackSupportMixin):
     def _starting_point(self, objective, key, partial, resuming):
         """``(theta0, resume)``: where the run starts, and the loop state it
         continues (warm start or partial_fit), or None for a fresh state."""
+        # copies: a fit that fails half-way must not have advanced the stored
+        # state (moments, shuffling generator) of the fit it restores
         if resuming:
-            return None, self._partial_state["loop"]
+            return None, copy.deepcopy(self._partial_state["loop"])
         if not ((partial or self.warm_start) and hasattr(self, "coef_")):
             return None, None
         saved = getattr(self, "_warm_state", None)
         if (
             saved is not None
+            and saved["loop"] is not None
             and saved["key"] == key
             and _same(saved["coef"], self.coef_, saved["intercept"], self.intercept_)
         ):
-            return None, saved["loop"]  # continue the same run exactly
+            return None, copy.deepcopy(saved["loop"])  # continue the run exactly
         coef = np.asarray(self.coef_)
         if coef.size == objective.n_features * objective.n_outputs:
             # another solver, other data or edited coefficients: from coef_,
