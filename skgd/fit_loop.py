@@ -729,9 +729,7 @@ def run(
     loop_state = monitor.loop_state(
         theta, rule_state, random_state if stochastic else None
     )
-    if monitor.best_theta is not None and not np.array_equal(
-        monitor.best_theta, theta
-    ):
+    if monitor.best_theta is not None and not np.array_equal(monitor.best_theta, theta):
         # early stopping returns the best iterate; the run's state is that of
         # the last one, so there is nothing to resume from the best
         theta, loop_state = monitor.best_theta, None

@@ -281,8 +281,10 @@ class Objective:
         W, _ = self.split(theta)
         value = float(sw @ loss_value.sum(axis=1)) + self.penalty.value(W)
         grad = self._gradient(theta, X, sw, loss_grad)
-        if rows is None:  # kept for extrapolated_gradient (a copy: rules may
-            self._cached(theta)[2] = grad.copy()  # write to the one they get)
+        entry = self._cached(theta) if rows is None else None
+        if entry is not None:  # kept for extrapolated_gradient (a copy: rules
+            entry[2] = grad.copy()  # may write to the one they get); a NaN
+            # theta equals no entry, and is never extrapolated from
         return value, grad
 
     @property
