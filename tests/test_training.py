@@ -450,3 +450,28 @@ def test_early_stopping_then_warm_start_continues_from_the_best_iterate():
     est.set_params(early_stopping=False, max_iter=1, tol=0, record_coef=True)
     est.fit(X, y)
     np.testing.assert_allclose(est.history_.start["coef"], best, rtol=1e-12)
+
+
+def test_adaptive_schedule_sequence_is_its_rule(regression):
+    X, y = regression
+    # Adam at a constant rate cycles around the minimum: the plateau rule fires
+    n_iter_no_change, lr = 6, 20.0  # measured: three decays in 300 iterations
+    reg = GDLinearRegression(
+        solver="adam",
+        learning_rate=lr,
+        schedule="adaptive",
+        n_iter_no_change=n_iter_no_change,
+        max_iter=300,
+        tol=1e-9,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+    rates = reg.history_["learning_rate"]
+    decays = np.round(np.log(lr / rates) / np.log(5.0))
+    np.testing.assert_allclose(rates, lr * 5.0**-decays, rtol=1e-14)  # lr / 5^k
+    assert np.all(np.diff(decays) >= 0) and decays[-1] >= 1
+    # a decay needs n_iter_no_change iterations without a new best before it
+    changes = np.flatnonzero(np.diff(decays)) + 1
+    assert changes[0] >= n_iter_no_change
+    assert np.all(np.diff(changes) >= n_iter_no_change)
