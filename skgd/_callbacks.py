@@ -30,9 +30,15 @@ class IterationCallbacks:
         the estimator needs to predict at an intermediate iterate.
     X, y, metadata
         The training data, as scikit-learn's callbacks receive them.
+    unit : str
+        The task name of one iteration (``"iteration"`` or ``"epoch"``).
+    max_iter : int
+        The most iterations this run takes (one task each).
     """
 
-    def __init__(self, estimator, objective, shape, fitted, X, y, metadata, unit):
+    def __init__(
+        self, estimator, objective, shape, fitted, X, y, metadata, unit, max_iter
+    ):
         self.estimator = estimator
         self.objective = objective
         self.shape = shape
@@ -42,9 +48,7 @@ class IterationCallbacks:
         self.function = estimator.callback
         self.context = None
         if HAS_CALLBACK_API and getattr(estimator, "_skl_callbacks", None):
-            self.context = estimator._init_callback_context(
-                max_subtasks=estimator.max_iter
-            )
+            self.context = estimator._init_callback_context(max_subtasks=max_iter)
             self.context.call_on_fit_task_begin(
                 estimator=estimator, X=X, y=y, metadata=metadata
             )

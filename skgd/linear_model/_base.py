@@ -658,6 +658,7 @@ class GDModelMixin(CallbackSupportMixin):
             y,
             {"sample_weight": sample_weight},
             "epoch" if stochastic else "iteration",
+            1 if partial else self.max_iter,
         )
         callbacks.history = lambda monitor: _history(
             monitor.loss_curve,

@@ -28,6 +28,7 @@ on centred data, and sparse ``X`` is never densified: the centring is an offset
 ``- \bar x W`` on the raw prediction, never a copy of X.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -135,7 +136,6 @@ class Objective:
         self.shape = (self.n_features + self.fit_intercept, self.n_outputs)
         self.size = self.shape[0] * self.shape[1]
         self._lipschitz = None
-        self._row_kernels_built = False
         self._coordinate_curvature = None
         self._rounding_optimality = None
 
@@ -287,20 +287,12 @@ class Objective:
             # theta equals no entry, and is never extrapolated from
         return value, grad
 
-    @property
+    @functools.cached_property
     def _row_kernels(self):
         """Compiled minibatch products (numba), or None: NumPy gathers the rows.
         Built at the first minibatch gradient (full-batch fits never import
         numba)."""
-        if not self._row_kernels_built:
-            self.__dict__["_row_kernels_value"] = row_kernels(self.X)
-            self._row_kernels_built = True
-        return self.__dict__["_row_kernels_value"]
-
-    @_row_kernels.setter
-    def _row_kernels(self, value):  # tests compare with the NumPy path
-        self.__dict__["_row_kernels_value"] = value
-        self._row_kernels_built = True
+        return row_kernels(self.X)
 
     def gradient(self, theta, rows=None):
         """Gradient only (minibatch steps need no objective value)."""
