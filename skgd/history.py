@@ -42,7 +42,8 @@ class History(dict):
         With ``early_stopping=True``: the score on the held-out split.
 
     Because it is a dict of columns, ``pandas.DataFrame(history_)`` is a table
-    of it (:meth:`to_frame`), and :meth:`plot` draws any column.
+    of it (:meth:`to_frame`), and :meth:`plot` draws any column. ``len`` is
+    the number of iterations (rows), as for the table.
 
     Attributes
     ----------
