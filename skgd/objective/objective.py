@@ -212,7 +212,9 @@ class Objective:
         X = self.X if X is None else X
         # X is dense or a scipy sparse matrix and W dense: ``@`` is the product
         # either way (safe_sparse_dot's dispatch costs more than a small gemv)
-        if W.shape[1] == 1:  # matrix-vector products: BLAS gemv beats gemm here
+        if not W.any():  # the null model's coefficients: no pass over X
+            raw = np.zeros((X.shape[0], W.shape[1]), dtype=self.dtype)
+        elif W.shape[1] == 1:  # matrix-vector products: BLAS gemv beats gemm here
             raw = np.asarray(X @ W[:, 0]).reshape(-1, 1)
         else:
             raw = np.asarray(X @ W)
@@ -913,7 +915,7 @@ class Objective:
         if not self.penalty.invariant_along_rays:  # a penalty, L1, or a ball
             return False
         rows = self.weighted_rows
-        raw = self.raw_prediction(theta)[rows]
+        raw = self._raw(theta, None, self.X)[rows]  # the last iterate's: cached
         return self.loss.separates(self.Y[rows], raw)
 
     def stopping_threshold(self, tol, null_optimality):
