@@ -132,6 +132,13 @@ class Objective:
             # a real gradient: mask only the columns exactly at that mean
             self.constant_features = self.constant_features & (own_mean == self.x_mean)
         self.centring = (self.x_mean, self.intercept_scale, self.target_offset)
+        # x_mean is the plain mean of this data's rows (uniform weights, not
+        # partial_fit's frozen one): sums of rows follow from it
+        self._x_mean_is_own = (
+            self.fit_intercept
+            and centring is None
+            and bool(np.all(self.sw == self.sw[0]))
+        )
         self._any_constant = bool(np.any(self.constant_features))
         self.shape = (self.n_features + self.fit_intercept, self.n_outputs)
         self.size = self.shape[0] * self.shape[1]
@@ -385,7 +392,12 @@ class Objective:
             # uniform weights (squared loss, no sample_weight): one symmetric
             # rank-k update on X itself, no copy at all
             G = (self.X.T @ self.X) * float(h[0])
-            u = np.asarray(h @ self.X).ravel()
+            if self._x_mean_is_own:
+                # h @ X = h0 * sum_i x_i = h0 * n * xbar (uniform weights: xbar
+                # is the plain mean): no second pass over X
+                u = float(h[0]) * self.n_samples * self.x_mean.astype(np.float64)
+            else:
+                u = np.asarray(h @ self.X).ravel()
         else:
             d = self.n_features if features is None else len(features)
             G = np.zeros((d, d))
