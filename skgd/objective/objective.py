@@ -134,9 +134,12 @@ class Objective:
         self.centring = (self.x_mean, self.intercept_scale, self.target_offset)
         # x_mean is the plain mean of this data's rows (uniform weights, not
         # partial_fit's frozen one): sums of rows follow from it
+        # (float64 only: a float32 mean's rounding, scaled by n, would move the
+        # Hessian's centring off the gradient's, which stalls newton in float32)
         self._x_mean_is_own = (
             self.fit_intercept
             and centring is None
+            and self.dtype == np.float64
             and bool(np.all(self.sw == self.sw[0]))
         )
         self._any_constant = bool(np.any(self.constant_features))
