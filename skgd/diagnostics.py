@@ -32,7 +32,7 @@ from .linear_model import (
     GDLinearRegression,
     GDLogisticRegression,
 )
-from .objective import Objective, constrain
+from .objective import Objective
 from .solvers import Algorithm, get_solver
 
 __all__ = ["LRFinderResult", "check_gradient", "lr_find", "objective_for"]
@@ -88,11 +88,7 @@ def objective_for(estimator, X, y, sample_weight=None):
     sample_weight = estimator._weighted_samples(y, sample_weight)
     # the estimator's own hooks: the same loss, target encoding and penalty as fit
     loss, Y, _ = estimator._make_loss_and_target(y, sample_weight)
-    penalty = constrain(
-        estimator._make_penalty(),
-        positive=estimator.positive,
-        max_norm=estimator.max_coef_norm,
-    )
+    penalty = estimator._penalty()
     return Objective(X, Y, loss, penalty, sample_weight, estimator.fit_intercept)
 
 

@@ -375,6 +375,14 @@ class GDModelMixin(CallbackSupportMixin):
     def _make_penalty(self):
         raise NotImplementedError
 
+    def _penalty(self):
+        """The penalty the fit minimises: the estimator's own, restricted by
+        ``positive`` and ``max_coef_norm`` (capabilities decide which solvers
+        can take the constraints)."""
+        return constrain(
+            self._make_penalty(), positive=self.positive, max_norm=self.max_coef_norm
+        )
+
     def _solver(self):
         """The solver, with its hyper-parameters from exactly one place."""
         if isinstance(self.solver, str):  # the estimator's parameters fill it
@@ -556,8 +564,6 @@ class GDModelMixin(CallbackSupportMixin):
                 asked.append("warmup_iter")
             if not isinstance(schedule, Constant) or isinstance(schedule, Adaptive):
                 asked.append(f"schedule={self.schedule!r}")
-            if self.max_coef_norm is not None or self.positive:
-                pass  # constraints are the penalty's: capabilities decide
             if asked:
                 raise ValueError(
                     f"{', '.join(asked)} cannot be used with solver={name!r}: its "
@@ -590,9 +596,7 @@ class GDModelMixin(CallbackSupportMixin):
             )
         loss, Y, fitted = self._make_loss_and_target(y, sample_weight)
         rule = self._solver()
-        penalty = constrain(
-            self._make_penalty(), positive=self.positive, max_norm=self.max_coef_norm
-        )
+        penalty = self._penalty()
         learning_rate_is_auto = self.learning_rate == "auto"
         line_search = self.learning_rate == "armijo" and rule.steps_with_learning_rate
         requires = rule.requires
@@ -629,7 +633,7 @@ class GDModelMixin(CallbackSupportMixin):
             learning_rate = float(rule.auto_learning_rate(objective, stochastic))
         elif line_search:
             learning_rate = ARMIJO_INITIAL  # the first trial step (notes: alpha0)
-        else:
+        else:  # newton's own line search starts at 1 for "armijo" too
             learning_rate = float(
                 1.0 if self.learning_rate == "armijo" else self.learning_rate
             )
