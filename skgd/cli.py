@@ -6,8 +6,12 @@ ends in one line on stderr and a non-zero exit code, never a traceback.
 """
 
 import argparse
+import contextlib
 import os
+import re
 import sys
+import textwrap
+import warnings
 
 from . import __version__
 from .comparison import (
@@ -18,15 +22,23 @@ from .comparison import (
     PROBLEM_TABLE,
     PROBLEMS,
     SORT_KEYS,
+    SVMLIGHT_SUFFIXES,
     SYNTHETIC,
     all_solvers,
     check_solvers,
     check_target,
     compare,
+    format_report,
     load_dataset,
     records_to_csv,
     results_to_json,
+    solver_grid,
+    target_warning,
+    tidy_rows,
+    unused_grid_parameters,
+    write_parquet,
 )
+from .comparison.contenders import GRID_PARAMETERS
 
 COMMANDS = ("compare",)
 #: What ``--csv`` can print: the summary rows or the per-iteration curves.
@@ -43,6 +55,11 @@ examples:
   skgd compare --problem logistic --budget 100 --csv > results.csv
   skgd compare --problem logistic --csv curves > curves.csv   # one row per iteration
   skgd compare --problem lasso --json > comparison.json       # summary and curves
+  skgd compare --problem logistic --repeat 3 --plot c.png --json c.json
+  skgd compare --problem linear --solvers gd --learning-rate 0.01,0.1,0.5
+  skgd compare --problem linear --solvers momentum nesterov --momentum 0.5,0.9
+  skgd compare --problem logistic --dataset rcv1.svm --solvers gd,lbfgs -q
+  skgd compare --list-solvers
 """
 
 
@@ -76,6 +93,42 @@ _positive_int = _number(int, 1, "an integer")
 _nonnegative_int = _number(int, 0, "an integer")
 _nonnegative_float = _number(float, 0.0, "a number")
 _condition = _number(float, 1.0, "a number")
+_positive_float = _number(float, 0.0, "a number")
+
+
+def _values(parse):
+    """An argparse type: a comma-separated list of values, each through ``parse``."""
+
+    def values(text):
+        out = []
+        for item in (t.strip() for t in text.split(",")):
+            if not item:
+                continue
+            try:
+                out.append(parse(item))
+            except (argparse.ArgumentTypeError, ValueError) as error:
+                raise argparse.ArgumentTypeError(str(error)) from None
+        if not out:
+            raise argparse.ArgumentTypeError(f"no value in {text!r}")
+        return out
+
+    return values
+
+
+def _learning_rate(text):
+    if text in ("auto", "armijo"):
+        return text
+    value = _positive_float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be > 0, 'auto' or 'armijo'")
+    return value
+
+
+def _momentum(text):
+    value = _nonnegative_float(text)
+    if not value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be in [0, 1)")
+    return value
 
 
 def build_parser():
@@ -115,8 +168,11 @@ def build_parser():
         "--dataset",
         "-d",
         metavar="NAME|FILE",
-        help=f"{', '.join(BUNDLED_DATASETS)}, {SYNTHETIC}, or a .csv/.parquet "
-        "file with a header (default: the problem's bundled dataset)",
+        help=f"{', '.join(BUNDLED_DATASETS)}, {SYNTHETIC}, a .csv/.parquet "
+        "file with a header, or an svmlight/libsvm file ("
+        + "/".join(SVMLIGHT_SUFFIXES)
+        + ", optionally .gz/.bz2; the LIBSVM datasets' format) (default: the "
+        "problem's bundled dataset)",
     )
     c.add_argument(
         "--target",
@@ -132,6 +188,11 @@ def build_parser():
         metavar="SOLVER",
         help=f"solvers to compare, space- or comma-separated (default: all: "
         f"{' '.join(all_solvers())})",
+    )
+    c.add_argument(
+        "--list-solvers",
+        action="store_true",
+        help="list the registered solvers and what they use, then exit",
     )
     c.add_argument(
         "--alpha",
@@ -153,7 +214,35 @@ def build_parser():
         "--budget",
         type=_positive_int,
         metavar="N",
-        help="instead: exactly N iterations for every solver (tol=0)",
+        help="instead: N iterations for every solver (tol=0; fewer only at an "
+        "exact fixed point)",
+    )
+    grid = c.add_argument_group(
+        "solver settings (a grid: one row and one curve per solver and setting; "
+        "values comma-separated)"
+    )
+    grid.add_argument(
+        "--learning-rate",
+        "--lr",
+        type=_values(_learning_rate),
+        action="extend",
+        metavar="LR[,LR...]",
+        help="step sizes, numbers or auto/armijo (not used by newton and lbfgs, "
+        "which search their steps)",
+    )
+    grid.add_argument(
+        "--momentum",
+        type=_values(_momentum),
+        action="extend",
+        metavar="BETA[,BETA...]",
+        help="momentum beta in [0, 1) of momentum and nesterov",
+    )
+    grid.add_argument(
+        "--batch-size",
+        type=_values(_positive_int),
+        action="extend",
+        metavar="N[,N...]",
+        help="minibatch sizes (not used by newton and lbfgs)",
     )
     syn = c.add_argument_group("synthetic dataset (--dataset synthetic)")
     syn.add_argument("--n-samples", type=_positive_int, help="rows (default 500)")
@@ -188,6 +277,25 @@ def build_parser():
         help="seed of minibatch shuffles and synthetic data (default 0)",
     )
     out = c.add_argument_group("output")
+    talk = out.add_mutually_exclusive_group()
+    talk.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only the tables: no settings, notes or progress",
+    )
+    talk.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="more progress on stderr (the reference and baselines too)",
+    )
+    out.add_argument(
+        "--wide",
+        action="store_true",
+        help="every column of the table, even beyond 100 characters",
+    )
     out.add_argument(
         "--sort",
         choices=SORT_KEYS,
@@ -199,23 +307,33 @@ def build_parser():
         metavar="FILE.png",
         help="write convergence curves (needs matplotlib: pip install 'skgd[plot]')",
     )
-    fmt = out.add_mutually_exclusive_group()
-    fmt.add_argument(
+    out.add_argument(
         "--json",
-        action="store_true",
-        help="print JSON instead of tables: per comparison the settings, the "
-        "summary records and the per-iteration curves ("
+        nargs="?",
+        const="-",
+        metavar="FILE",
+        help="write JSON to FILE (stdout, instead of the tables, without FILE): "
+        "per comparison the settings, machine, versions, timestamp, the summary "
+        "records and the per-iteration curves ("
         + ", ".join(CURVE_COLUMNS)
         + "; time = seconds since the fit started, measured per iteration)",
     )
-    fmt.add_argument(
+    out.add_argument(
+        "--parquet",
+        metavar="FILE",
+        help="write the per-iteration curves, one row per contender x repeat x "
+        "iteration with the machine, versions and timestamp, to a Parquet file "
+        "(needs pandas and pyarrow: pip install 'skgd[parquet]')",
+    )
+    out.add_argument(
         "--csv",
         nargs="?",
         const="summary",
         choices=CSV_TABLES,
         help="print CSV instead of tables: 'summary' (the default) has one row "
         "per solver, reference and baseline; 'curves' one row per iteration "
-        "(epoch) per solver, with the columns of the JSON curves",
+        "(epoch) per repeat per solver, with the columns of the JSON curves; "
+        "both end with the machine, versions and timestamp columns",
     )
     c.set_defaults(handler=run_compare)
     return parser
@@ -246,19 +364,87 @@ def _problems_and_datasets(args):
     )
 
 
-def run_compare(args):
-    jobs = _problems_and_datasets(args)
-    solvers = None
+def _list_solvers():
+    """The ``--list-solvers`` text: every registered solver and what it uses."""
+    from .comparison.contenders import _uses
+    from .solvers import SOLVERS
+
+    lines = ["registered solvers (--solvers NAME ...), and the grids that apply:"]
+    for name in all_solvers():
+        cls = SOLVERS[name]
+        doc = (cls.__doc__ or "").strip().splitlines()
+        summary = doc[0].rstrip(".") if doc else ""
+        if summary.startswith(f"{cls.__name__}("):  # a dataclass's own signature
+            summary = ""
+        if ":math:" in summary:  # the formula is for the docs: keep the words
+            summary = summary.split(":math:")[0].rstrip(": ")
+        summary = re.sub(r":\w+:`~?([^`]*)`", r"\1", summary).replace("``", "")
+        runs = (
+            "full batch only"
+            if getattr(cls, "full_batch_only", False)
+            else ("minibatches" if getattr(cls, "stochastic", False) else "full batch")
+        )
+        used = ["--" + p.replace("_", "-") for p in GRID_PARAMETERS if _uses(name, p)]
+        title = f"{cls.__name__}: {summary}" if summary else cls.__name__
+        title = textwrap.shorten(title, width=86, placeholder="...")
+        lines.append(f"  {name:<10} {title}")
+        lines.append(f"  {'':<10} {runs}; grid settings: {', '.join(used) or 'none'}")
+    return "\n".join(lines)
+
+
+def _contenders(args):
+    """The --solvers names, or the grid of --learning-rate/--momentum/--batch-size."""
+    names = None
     if args.solvers:
-        solvers = [s for item in args.solvers for s in item.split(",") if s]
+        names = [s for item in args.solvers for s in item.split(",") if s]
+    names = check_solvers(names)
+    grid = {p: getattr(args, p) for p in GRID_PARAMETERS if getattr(args, p)}
+    if not grid:
+        return names, []
+    ignored = unused_grid_parameters(names, **grid)
+    for parameter in grid:
+        if set(names) <= set(ignored.get(parameter, ())):
+            raise UsageError(
+                f"skgd compare: --{parameter.replace('_', '-')} applies to none of "
+                f"{', '.join(names)}; choose solvers that use it (see --list-solvers)"
+            )
+    notes = [
+        f"--{p.replace('_', '-')} does not apply to {', '.join(s)} (one row each)."
+        for p, s in ignored.items()
+    ]
+    return solver_grid(names, **grid), notes
+
+
+def _say(args, text):
+    """A progress or status line on stderr, unless --quiet."""
+    if not args.quiet:
+        print(text, file=sys.stderr, flush=True)
+
+
+def run_compare(args):
+    if args.list_solvers:
+        print(_list_solvers())
+        return 0
+    json_to_stdout = args.json == "-"
+    if json_to_stdout and args.csv:
+        raise UsageError(
+            "skgd compare: argument --csv: not allowed with --json printing to "
+            "stdout; give --json a FILE"
+        )
+    jobs = _problems_and_datasets(args)
+    contenders, grid_notes = _contenders(args)
+    for option, path in (("--plot", args.plot), ("--json", args.json),
+                         ("--parquet", args.parquet)):  # fmt: skip
+        if path and path != "-":
+            folder = os.path.dirname(os.path.abspath(path))
+            if not os.path.isdir(folder):
+                raise FileNotFoundError(f"{option}: no such directory: {folder}")
     if args.plot:
         from .plotting import require_matplotlib
 
         require_matplotlib("--plot")
-        folder = os.path.dirname(os.path.abspath(args.plot))
-        if not os.path.isdir(folder):
-            raise FileNotFoundError(f"--plot: no such directory: {folder}")
-    solvers = check_solvers(solvers)
+    if args.parquet:
+        _require_parquet()
     datasets = [
         load_dataset(
             name,
@@ -273,50 +459,70 @@ def run_compare(args):
     ]
     for (problem, _), data in zip(jobs, datasets, strict=True):
         check_target(problem, data.y, data.name)
-    machine = args.json or args.csv
-    if not machine:
+        warning = target_warning(problem, data.y, data.name)
+        if warning:
+            print(f"skgd: warning: {warning}", file=sys.stderr)
+    machine = json_to_stdout or args.csv
+    if not machine and not args.quiet:
         print(
             "skgd compare: every solver on the same objective, data and stopping "
-            "rule, against a reference optimum\n",
+            "rule, against\na reference optimum\n",
             flush=True,
         )
+    verbose = 0 if args.quiet else 1 + args.verbose
     results = []
     for (problem, _), data in zip(jobs, datasets, strict=True):
-        result = compare(
-            problem,
-            data.X,
-            data.y,
-            solvers=solvers,
-            alpha=args.alpha,
-            tol=args.tol,
-            max_iter=args.max_iter,
-            budget=args.budget,
-            standardize=not args.no_standardize,
-            repeat=args.repeat,
-            n_threads=args.threads or None,
-            random_state=args.seed,
-            dataset=data.name,
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # printed above
+            result = compare(
+                problem,
+                data.X,
+                data.y,
+                solvers=contenders,
+                alpha=args.alpha,
+                tol=args.tol,
+                max_iter=args.max_iter,
+                budget=args.budget,
+                standardize=not args.no_standardize,
+                repeat=args.repeat,
+                n_threads=args.threads or None,
+                random_state=args.seed,
+                dataset=data.name,
+                verbose=verbose,
+            )
+        result.notes.extend(grid_notes)
         results.append(result)
-        if not machine:
-            print(result.format(sort=args.sort) + "\n", flush=True)
-    if args.json:
+    if json_to_stdout:
         print(results_to_json(results))
     elif args.csv == "curves":
-        rows = [row for result in results for row in result.curve_records]
+        rows = tidy_rows(results, curves=True)
         sys.stdout.write(records_to_csv(rows, columns=CURVE_COLUMNS))
     elif args.csv:
-        records = [record for result in results for record in result.records]
-        sys.stdout.write(records_to_csv(records))
+        sys.stdout.write(records_to_csv(tidy_rows(results, curves=False)))
+    else:
+        print(format_report(results, sort=args.sort, wide=args.wide, quiet=args.quiet))
+    if args.json and not json_to_stdout:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            handle.write(results_to_json(results) + "\n")
+        _say(args, f"JSON written to {args.json}")
+    if args.parquet:
+        write_parquet(results, args.parquet)
+        _say(args, f"Parquet curves written to {args.parquet}")
     if args.plot:
         from .plotting import plot_comparison
 
         plot_comparison(results, filename=args.plot)
-        print(
-            f"convergence plot written to {args.plot}",
-            file=sys.stderr if machine else sys.stdout,
-        )
+        _say(args, f"convergence plot written to {args.plot}")
     return 0
+
+
+def _require_parquet():
+    hint = "pip install 'skgd[parquet]' (or pip install pandas pyarrow)"
+    for module in ("pandas", "pyarrow"):
+        try:
+            __import__(module)
+        except ImportError:
+            raise ImportError(f"--parquet needs pandas and pyarrow: {hint}") from None
 
 
 def _one_line(error):
@@ -337,6 +543,10 @@ def main(argv=None):
     except UsageError as error:
         print(f"{_one_line(error)} (see skgd compare --help)", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader (head, less) stopped reading: not an error
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (ValueError, TypeError, OSError, ImportError) as error:
         print(f"skgd: error: {_one_line(error)}", file=sys.stderr)
         return EXIT_ERROR

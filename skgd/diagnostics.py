@@ -26,7 +26,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.validation import check_X_y
 
-from .fit_loop import StepContext, minibatches
+from .fit_loop import StepContext
 from .linear_model import (
     DEFAULT_SGD_BATCH_SIZE,
     GDLinearRegression,
@@ -260,10 +260,51 @@ class LRFinderResult:
 
         return plot_lr_find(self, ax=ax, filename=filename)
 
+    def _summary(self):
+        """``[(name, text), ...]``: what the reprs show."""
+        rates = self.learning_rates
+        span = (
+            f"{len(rates)} steps, rates {rates[0]:.3g} to {rates[-1]:.3g}"
+            if len(rates)
+            else "no steps"
+        )
+        return [
+            ("solver", self.solver or "-"),
+            ("range", span + (", stopped: the loss diverged" if self.diverged else "")),
+            ("suggestion", f"{self.suggestion:.3g}"),
+            ("minimum loss at", f"{self.lr_min_loss:.3g}"),
+            ("steepest descent at", f"{self.lr_steepest:.3g}"),
+            ("initial loss", f"{self.initial_loss:.6g}"),
+        ]
 
-def _batches_forever(support, batch_size, rng):
+    def __repr__(self):
+        summary = dict(self._summary())
+        return (
+            f"LRFinderResult(solver={summary['solver']}, {summary['range']})\n"
+            f"  suggestion {summary['suggestion']} (minimum loss at "
+            f"{summary['minimum loss at']}, steepest descent at "
+            f"{summary['steepest descent at']})\n"
+            "  .plot() draws the loss against the rate; .learning_rates, .losses "
+            "and .smoothed hold the arrays"
+        )
+
+    def _repr_html_(self):
+        import html
+
+        rows = "".join(
+            f'<tr><th style="text-align:left">{html.escape(name)}</th>'
+            f'<td style="text-align:left">{html.escape(text)}</td></tr>'
+            for name, text in self._summary()
+        )
+        return (
+            "<table><caption>learning-rate range test (LRFinderResult)</caption>"
+            f"<tbody>{rows}</tbody></table>"
+        )
+
+
+def _batches_forever(objective, batch_size, rng):
     while True:
-        yield from minibatches(support, batch_size, rng)
+        yield from objective.minibatches(batch_size, rng)
 
 
 def lr_find(
@@ -299,8 +340,10 @@ def lr_find(
         preceding steps (e.g. ``StandardScaler``) are fitted on X first.
     X, y : array-like
     sample_weight : array-like, optional
-    min_lr, max_lr : float, default=1e-6, 10.0
-        The range of rates.
+    min_lr : float, default=1e-6
+        The first (smallest) rate.
+    max_lr : float, default=10.0
+        The last (largest) rate.
     num_steps : int, default=100
         Number of steps (rates).
     batch_size : int, optional
@@ -354,7 +397,7 @@ def lr_find(
     stochastic = rule.stochastic or (batch_size is not None and batch_size < n)
     batch_size = min(batch_size or _SGD_BATCH_SIZE, n)
     rng = check_random_state(random_state)
-    batches = _batches_forever(objective.weighted_rows, batch_size, rng)
+    batches = _batches_forever(objective, batch_size, rng)
 
     rates = np.geomspace(min_lr, max_lr, num_steps)
     theta = objective.initial_theta()

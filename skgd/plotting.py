@@ -46,7 +46,7 @@ def _new_figure(nrows, ncols, width, height):
 
 
 def plot_comparison(results, filename=None, axes=None):
-    """Suboptimality against iteration and against time, one line per solver.
+    """Suboptimality against iteration and against time, one line per contender.
 
     Parameters
     ----------
@@ -69,17 +69,16 @@ def plot_comparison(results, filename=None, axes=None):
     (``history_["time"]``: seconds since ``fit`` started, read when the
     iteration ended, set-up included in the first); the time axis is
     logarithmic and starts at the first iteration, so a fit that made no
-    iteration has no point there. scikit-learn's default solver is marked on the
-    time panel at its final suboptimality and fit time. A solver's colour is
-    its position in the results' ``solver_order`` (every registered solver,
-    the built-in ones in the README's order), so it keeps its colour in plots
-    of different subsets.
+    iteration has no point there. With repeated fits, the curve is the median
+    fit's and a band spans the smallest to the largest time of each iteration
+    over the fits. scikit-learn's default solver is marked on the time panel at
+    its final suboptimality and fit time. A solver's colour is its position in
+    the results' ``solver_order`` (every registered solver, the built-in ones
+    in the README's order), so it keeps its colour in plots of different
+    subsets; contenders with settings (``"gd lr=0.1"``) are coloured in order.
     """
     results = list(results)
-    palette = {}
-    for result in results:
-        for name in result.solver_order:
-            palette.setdefault(name, len(palette))
+    palette = _palette(results)
     if axes is None:
         fig, axes = _new_figure(len(results), 2, 12.5, 4.2 * len(results))
     else:
@@ -88,8 +87,8 @@ def plot_comparison(results, filename=None, axes=None):
         fig = axes[0, 0].figure
     for row, result in zip(axes, results, strict=True):
         ax_iter, ax_time = row
-        for solver, curve in result.curves().items():
-            i = palette.get(solver, len(palette))
+        for solver, curve in result.curve_arrays().items():
+            i = palette[solver]
             sub = np.maximum(curve["suboptimality"], SUBOPTIMALITY_FLOOR)
             style = dict(
                 color=f"C{i % 10}",
@@ -104,6 +103,13 @@ def plot_comparison(results, filename=None, axes=None):
                 if x.size > first:  # (no end marker at time 0 on a log axis)
                     ax.plot(x[-1], sub[-1], marker=_MARKERS[i % 10],
                             color=style["color"], markersize=5)  # fmt: skip
+            # the spread of the repeated fits' times: a band around the curve
+            low, high = curve["time_min"], curve["time_max"]
+            if low.size > 1 and np.any(high > low):
+                ax_time.fill_betweenx(
+                    sub[1 : low.size], low[1:], high[1:], color=style["color"],
+                    alpha=0.2, linewidth=0,
+                )  # fmt: skip
         for j, baseline in enumerate(result.baselines):
             if not np.isfinite(baseline.rel_suboptimality) or baseline.time <= 0:
                 continue
@@ -124,9 +130,13 @@ def plot_comparison(results, filename=None, axes=None):
             title += f"budget {result.settings['budget']} iterations"
         else:
             title += f"tol={result.settings['tol']:g}"
+        repeat = result.settings.get("repeat", 1)
+        time_label = "wall time since fit started [s] (measured per iteration)"
+        if repeat > 1:
+            time_label += f"\nmedian fit of {repeat}; band: min to max over the fits"
         for ax, xlabel in (
-            (ax_iter, "iteration (epoch for sgd)"),
-            (ax_time, "wall time since fit started [s] (measured per iteration)"),
+            (ax_iter, "iteration (epoch for minibatch solvers)"),
+            (ax_time, time_label),
         ):
             ax.set_yscale("log")
             ax.set_xlabel(xlabel)
@@ -138,6 +148,17 @@ def plot_comparison(results, filename=None, axes=None):
     if filename is not None:
         fig.savefig(filename, dpi=110)
     return fig
+
+
+def _palette(results):
+    """``{label: colour index}``: registered solver names by their place in the
+    solver order (the same colour in every plot); with other labels (solver
+    settings), by order of appearance."""
+    labels = list(dict.fromkeys(run.solver for r in results for run in r.runs))
+    order = list(results[0].solver_order) if results else []
+    if all(label in order for label in labels):
+        return {label: order.index(label) for label in labels}
+    return {label: i for i, label in enumerate(labels)}
 
 
 def plot_lr_find(result, ax=None, filename=None):

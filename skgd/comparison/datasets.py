@@ -1,4 +1,4 @@
-"""The data of a comparison: bundled, synthetic, CSV and Parquet datasets."""
+"""The data of a comparison: bundled, synthetic, CSV, Parquet and svmlight datasets."""
 
 import csv
 import math
@@ -18,6 +18,13 @@ BUNDLED_DATASETS = {
     "digits": ("load_digits", "classes"),
 }
 SYNTHETIC = "synthetic"
+#: File endings read as svmlight / libsvm files (``label index:value ...`` lines,
+#: the format of the LIBSVM datasets: rcv1, news20, ...); ``.txt`` is read so
+#: when its first data line looks like one. A ``.gz`` or ``.bz2`` after them is
+#: decompressed. A file with another ending (the LIBSVM site's
+#: ``rcv1_train.binary.bz2``, ``a9a``) is read as svmlight when its first data
+#: line is one.
+SVMLIGHT_SUFFIXES = (".svm", ".svmlight", ".libsvm", ".txt")
 
 
 @dataclass
@@ -170,6 +177,50 @@ def _read_parquet(path, target):
     return X, (y.astype(np.float64) if y.dtype.kind in "biuf" else y.astype(str))
 
 
+def _looks_like_svmlight(path):
+    """Whether the first data line of ``path`` is ``label index:value ...``."""
+    import bz2
+    import gzip
+
+    opener = {".gz": gzip.open, ".bz2": bz2.open}.get(
+        os.path.splitext(path)[1].lower(), open
+    )
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                line = line.split("#", 1)[0].strip()
+                if not line:
+                    continue
+                label, *pairs = line.split()
+                return _parse_number(label.split(",")[0]) is not None and all(
+                    ":" in pair for pair in pairs
+                )
+    except (OSError, EOFError, ValueError):
+        return False
+    return False
+
+
+def _read_svmlight(path):
+    from sklearn.datasets import load_svmlight_file
+
+    try:
+        X, y = load_svmlight_file(path, dtype=np.float64)
+    except ValueError as error:
+        raise ValueError(
+            f"{path} is not a valid svmlight/libsvm file ({error}); each line "
+            "must be 'label index:value index:value ...'."
+        ) from None
+    return X.tocsr(), y
+
+
+def _suffix(name):
+    """The data suffix of ``name`` (``.svm`` for ``rcv1.svm.bz2``)."""
+    root, suffix = os.path.splitext(str(name).lower())
+    if suffix in (".gz", ".bz2"):
+        suffix = os.path.splitext(root)[1] or suffix
+    return suffix
+
+
 def load_dataset(
     name,
     problem=None,
@@ -187,13 +238,18 @@ def load_dataset(
     name : str
         ``"diabetes"``, ``"breast_cancer"``, ``"iris"``, ``"digits"``
         (scikit-learn's bundled datasets), ``"synthetic"`` (see
-        :func:`make_synthetic`), or the path of a ``.csv`` or ``.parquet`` file
-        with a header.
+        :func:`make_synthetic`), the path of a ``.csv`` or ``.parquet`` file
+        with a header, or of an svmlight / libsvm file (``.svm``,
+        ``.svmlight``, ``.libsvm``, or ``.txt`` or any other ending in that
+        format, as the LIBSVM site's ``rcv1_train.binary.bz2``; optionally
+        ``.gz`` or ``.bz2`` compressed), read as a sparse matrix by
+        ``sklearn.datasets.load_svmlight_file``.
     problem : str, optional
         A problem of :data:`~skgd.comparison.PROBLEMS`; shapes the synthetic
         target (default ``"linear"``).
     target : str, default="target"
-        The target column of a file; every other column is a feature.
+        The target column of a CSV or Parquet file; every other column is a
+        feature (an svmlight file's target is its first field).
     n_samples, n_features, condition, random_state
         Options of the synthetic dataset.
 
@@ -219,15 +275,30 @@ def load_dataset(
             f"synthetic {problem} data, feature covariance condition number "
             f"{condition:g}, seed {random_state}",
         )
-    suffix = os.path.splitext(str(name))[1].lower()
-    if suffix not in (".csv", ".parquet", ".pq"):
-        choices = ", ".join([*BUNDLED_DATASETS, SYNTHETIC])
-        raise ValueError(
-            f"unknown dataset {name!r}: use one of {choices}, or a .csv or "
-            ".parquet file."
-        )
+    suffix = _suffix(name)
+    known = (".csv", ".parquet", ".pq", *SVMLIGHT_SUFFIXES)
+    if suffix not in known:
+        # the LIBSVM site's names (rcv1_train.binary.bz2, a9a, w8a.t): by content
+        if os.path.isfile(name) and _looks_like_svmlight(name):
+            X, y = _read_svmlight(name)
+            return Dataset(os.path.basename(str(name)), X, y, f"{name} (svmlight)")
+        raise ValueError(_unknown_dataset(name))
     if not os.path.isfile(name):
         raise FileNotFoundError(f"no such file: {name}")
+    if suffix in SVMLIGHT_SUFFIXES:
+        if suffix == ".txt" and not _looks_like_svmlight(name):
+            raise ValueError(_unknown_dataset(name) + " (a .txt file must hold "
+                             "svmlight lines: 'label index:value ...')")  # fmt: skip
+        X, y = _read_svmlight(name)
+        return Dataset(os.path.basename(str(name)), X, y, f"{name} (svmlight)")
     reader = _read_csv if suffix == ".csv" else _read_parquet
     X, y = reader(name, target)
     return Dataset(os.path.basename(str(name)), X, y, f"{name}, target {target!r}")
+
+
+def _unknown_dataset(name):
+    choices = ", ".join([*BUNDLED_DATASETS, SYNTHETIC])
+    return (
+        f"unknown dataset {name!r}: use one of {choices}, a .csv or .parquet "
+        "file, or an svmlight/libsvm file (.svm, .svmlight, .libsvm, .txt)."
+    )

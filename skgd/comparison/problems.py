@@ -339,6 +339,22 @@ def check_target(problem, y, dataset):
     return None
 
 
+def target_warning(problem, y, dataset):
+    """A warning text when ``y`` does not suit ``problem`` though it can be fitted
+    (least squares on class labels), else None."""
+    if get_problem(problem).target != "continuous":
+        return None
+    values = np.unique(np.asarray(y))
+    if values.size > 10 or not np.all(np.mod(values, 1) == 0):
+        return None
+    return (
+        f"{problem} fits a continuous target by least squares, but the target of "
+        f"{dataset} has only {values.size} distinct integer values "
+        f"({', '.join(f'{v:g}' for v in values[:10])}): it looks like class "
+        "labels. Use --problem logistic (or logistic-l1) for classification."
+    )
+
+
 # The README's order; solvers registered later follow in registration order.
 SOLVER_ORDER = (
     "gd",
