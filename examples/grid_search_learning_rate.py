@@ -1,4 +1,7 @@
-"""Pipeline + GridSearchCV over the learning rate, with the validation curve.
+"""Grid search over the learning rate
+==================================
+
+A ``Pipeline`` + ``GridSearchCV`` over the learning rate, with the validation curve.
 
 A StandardScaler + GDLogisticRegression(solver="gd") pipeline on breast_cancer
 is given a fixed budget of 30 iterations (tol=0), and GridSearchCV picks the
@@ -11,11 +14,14 @@ sample); near the solution most samples are confidently classified and the
 curvature is much smaller, so within this short budget a rate several times
 1/L does better.
 
-Writes grid_search_learning_rate.png (needs matplotlib).
+Run as a script, it writes ``grid_search_learning_rate.png`` to the current directory.
 """
+
+# %%
 
 import warnings
 
+import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_breast_cancer
 from sklearn.exceptions import ConvergenceWarning
@@ -60,26 +66,26 @@ print(
 )
 assert rates[0] < best < rates[-1]
 
-try:
-    from matplotlib.figure import Figure
-except ImportError:
-    print("matplotlib is not installed: pip install 'skgd[plot]' to draw the curve")
-else:
-    fig = Figure(figsize=(7.5, 4.5), layout="constrained")
-    ax = fig.subplots()
-    ax.plot(rates, train, "o-", label="train")
-    ax.plot(rates, test, "s-", label="validation (mean of 5 folds)")
-    ax.fill_between(rates, test - test_std, test + test_std, alpha=0.2, color="C1")
-    ax.axvline(best, color="C2", linestyle="--", label=f"best {best:.3g}")
-    ax.axvline(auto, color="0.4", linestyle=":", label=f"'auto' = 1/L = {auto:.3g}")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set(
-        xlabel="learning_rate",
-        ylabel="log-loss",
-        title="GridSearchCV over learning_rate: gd, 30 iterations, breast_cancer",
-    )
-    ax.legend(fontsize=8)
-    ax.grid(True, which="both", alpha=0.3)
+# %%
+# The figure
+# ----------
+
+fig = plt.figure(figsize=(7.5, 4.5), layout="constrained")
+ax = fig.subplots()
+ax.plot(rates, train, "o-", label="train")
+ax.plot(rates, test, "s-", label="validation (mean of 5 folds)")
+ax.fill_between(rates, test - test_std, test + test_std, alpha=0.2, color="C1")
+ax.axvline(best, color="C2", linestyle="--", label=f"best {best:.3g}")
+ax.axvline(auto, color="0.4", linestyle=":", label=f"'auto' = 1/L = {auto:.3g}")
+ax.set_xscale("log")
+ax.set_yscale("log")
+ax.set(
+    xlabel="learning_rate",
+    ylabel="log-loss",
+    title="GridSearchCV over learning_rate: gd, 30 iterations, breast_cancer",
+)
+ax.legend(fontsize=8)
+ax.grid(True, which="both", alpha=0.3)
+if "__file__" in globals():  # run as a script, not in the docs gallery
     fig.savefig("grid_search_learning_rate.png", dpi=100)
     print("wrote grid_search_learning_rate.png")

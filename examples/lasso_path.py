@@ -1,22 +1,28 @@
-"""The lasso path: ProxLasso against scikit-learn's Lasso on the diabetes data.
+"""The lasso path against scikit-learn
+===================================
 
-For 30 values of alpha from alpha_max = max_j |x_j . (y - mean y)| / n (the
+``ProxLasso`` against scikit-learn's :class:`~sklearn.linear_model.Lasso` on the diabetes data.
+
+For 30 values of alpha from ``alpha_max = max_j |x_j . (y - mean y)| / n`` (the
 smallest alpha with all coefficients zero) down to alpha_max / 1000, fit
 ProxLasso (FISTA-type accelerated proximal gradient, solver="nesterov") with
 warm starts along the path, and scikit-learn's Lasso (coordinate descent) at
-a tight tolerance. Both minimise
+a tight tolerance. Both minimise::
 
-    1/(2n) |y - X w - b|^2 + alpha |w|_1,
+    1/(2n) ||y - X w - b||^2 + alpha ||w||_1,
 
 so the paths must coincide: the script prints the largest coefficient
 difference and objective gap along the path, and the number of non-zero
 coefficients, which grows as alpha shrinks.
 
-Writes lasso_path.png (needs matplotlib).
+Run as a script, it writes ``lasso_path.png`` to the current directory.
 """
+
+# %%
 
 import time
 
+import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_diabetes
 from sklearn.linear_model import Lasso
@@ -78,25 +84,25 @@ print(
 assert difference < 1e-3 * np.abs(theirs).max()
 assert max(gaps) < 1e-8
 
-try:
-    from matplotlib.figure import Figure
-except ImportError:
-    print("matplotlib is not installed: pip install 'skgd[plot]' to draw the path")
-else:
-    fig = Figure(figsize=(8, 5), layout="constrained")
-    ax = fig.subplots()
-    names = load_diabetes().feature_names
-    for j in range(X.shape[1]):
-        ax.plot(alphas, theirs[:, j], color=f"C{j}", linewidth=1.5, label=names[j])
-        ax.plot(alphas, ours[:, j], "o", color=f"C{j}", markersize=4, fillstyle="none")
-    ax.set_xscale("log")
-    ax.invert_xaxis()
-    ax.set(
-        xlabel="alpha (log scale, decreasing)",
-        ylabel="coefficient",
-        title="lasso path: Lasso (lines) and ProxLasso nesterov (circles)",
-    )
-    ax.legend(fontsize=7, ncol=2, loc="upper left")
-    ax.grid(True, alpha=0.3)
+# %%
+# The figure
+# ----------
+
+fig = plt.figure(figsize=(8, 5), layout="constrained")
+ax = fig.subplots()
+names = load_diabetes().feature_names
+for j in range(X.shape[1]):
+    ax.plot(alphas, theirs[:, j], color=f"C{j}", linewidth=1.5, label=names[j])
+    ax.plot(alphas, ours[:, j], "o", color=f"C{j}", markersize=4, fillstyle="none")
+ax.set_xscale("log")
+ax.invert_xaxis()
+ax.set(
+    xlabel="alpha (log scale, decreasing)",
+    ylabel="coefficient",
+    title="lasso path: Lasso (lines) and ProxLasso nesterov (circles)",
+)
+ax.legend(fontsize=7, ncol=2, loc="upper left")
+ax.grid(True, alpha=0.3)
+if "__file__" in globals():  # run as a script, not in the docs gallery
     fig.savefig("lasso_path.png", dpi=100)
     print("wrote lasso_path.png")

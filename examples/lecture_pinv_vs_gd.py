@@ -1,7 +1,10 @@
-"""The lecture example (Mathematics for AI, lecture 4): pinv versus gradient descent.
+"""The lecture example: pinv versus gradient descent
+=================================================
+
+The lecture example (Mathematics for AI, lecture 4, summarised in :ref:`notes-lecture`).
 
 The data are four points with y = x . [1, 2] + 3. The pseudo-inverse gives the
-coefficients [1, 2, 3] at once; the lecture's gradient-descent loop
+coefficients [1, 2, 3] at once; the lecture's gradient-descent loop::
 
     for t in range(T):
         error = y - X_ @ beta
@@ -12,14 +15,17 @@ reaches them from [10.1, 15.1, -6.5] with lr = 0.01 after 5000 iterations, but
 after 100 it is still at [3.41, 4.64, -6.69]: the learning rate and the number
 of iterations are hyper-parameters. This script reproduces both runs, redoes
 them with skgd, and tabulates the error for a grid of (lr, T), including the
-rates past 2 / lambda_max(X_^T X_) where the loop diverges. skgd's default
+rates past ``2 / lambda_max(X_^T X_)`` where the loop diverges. skgd's default
 learning_rate="auto" (1/L) needs no such search.
 
-Writes lecture_pinv_vs_gd.png (needs matplotlib).
+Run as a script, it writes ``lecture_pinv_vs_gd.png`` to the current directory.
 """
+
+# %%
 
 import warnings
 
+import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
@@ -51,10 +57,14 @@ for T in (5000, 100):
     print(f"lecture gd, T={T:4d}:   {lecture_gd(0.01, T)[-1].round(8)}")
 assert np.allclose(lecture_gd(0.01, 100)[-1], [3.41314549, 4.63604548, -6.69249764])
 
-# The same loop in skgd: the lecture minimises 1/2 |y - X_ beta|^2 = n F, with
-# F = 1/(2n) |y - X_ beta|^2 skgd's objective, so its step lr on the sum is the
-# step n * lr on F. With the ones column as a feature (fit_intercept=False) and
-# the lecture's start, skgd's gd takes exactly the lecture's steps.
+# %%
+# The same loop in skgd
+# ---------------------
+# The lecture minimises ``1/2 |y - X_ beta|^2 = n F``, with
+# ``F = 1/(2n) |y - X_ beta|^2`` skgd's objective, so its step ``lr`` on the sum
+# is the step ``n * lr`` on ``F``. With the ones column as a feature
+# (``fit_intercept=False``) and the lecture's start, skgd's gd takes exactly
+# the lecture's steps.
 n = len(y)
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", ConvergenceWarning)  # T=100 is the point
@@ -79,7 +89,9 @@ print(
     f"{auto.n_iter_} iterations"
 )
 
-# Sensitivity to the learning rate and the number of iterations.
+# %%
+# Sensitivity to the learning rate and the number of iterations
+# -------------------------------------------------------------
 lam_max = np.linalg.eigvalsh(X_.T @ X_).max()
 print(
     f"\nlambda_max(X_^T X_) = {lam_max:.3f}: the loop diverges for lr > "
@@ -99,27 +111,27 @@ for lr in rates:
         cells.append(f"{paths[lr][budget]:.2e}" if reached else "diverged")
     print(f"{lr:<8g}" + "".join(f"{c:>12}" for c in cells))
 
-try:
-    from matplotlib.figure import Figure
-except ImportError:
-    print("matplotlib is not installed: pip install 'skgd[plot]' to draw the curves")
-else:
-    fig = Figure(figsize=(7.5, 4.5), layout="constrained")
-    ax = fig.subplots()
-    for lr in rates:
-        error = paths[lr]
-        ax.plot(np.arange(len(error)), error, label=f"lr = {lr:g}")
-    ax.axvline(100, color="0.6", linestyle=":", label="T = 100 (lecture)")
-    ax.set_yscale("log")
-    ax.set_xscale("symlog", linthresh=10)
-    ax.set_xlim(0, max(budgets))
-    ax.set_ylim(1e-12, 1e6)
-    ax.set(
-        xlabel="iteration T",
-        ylabel="|beta_T - beta_pinv|",
-        title="lecture gd: error against iterations for several learning rates",
-    )
-    ax.legend(fontsize=8)
-    ax.grid(True, alpha=0.3)
+# %%
+# The figure
+# ----------
+
+fig = plt.figure(figsize=(7.5, 4.5), layout="constrained")
+ax = fig.subplots()
+for lr in rates:
+    error = paths[lr]
+    ax.plot(np.arange(len(error)), error, label=f"lr = {lr:g}")
+ax.axvline(100, color="0.6", linestyle=":", label="T = 100 (lecture)")
+ax.set_yscale("log")
+ax.set_xscale("symlog", linthresh=10)
+ax.set_xlim(0, max(budgets))
+ax.set_ylim(1e-12, 1e6)
+ax.set(
+    xlabel="iteration T",
+    ylabel="|beta_T - beta_pinv|",
+    title="lecture gd: error against iterations for several learning rates",
+)
+ax.legend(fontsize=8)
+ax.grid(True, alpha=0.3)
+if "__file__" in globals():  # run as a script, not in the docs gallery
     fig.savefig("lecture_pinv_vs_gd.png", dpi=100)
     print("wrote lecture_pinv_vs_gd.png")

@@ -1,4 +1,7 @@
-"""The learning-rate range test (course notes §12) for sgd, then a fit with its suggestion.
+"""The learning-rate range test
+============================
+
+The learning-rate range test (course notes §12) for sgd, then a fit with its suggestion.
 
 skgd.lr_find runs the estimator's update rule from the null model with a
 learning rate that grows geometrically from 1e-6 to 10 over 100 minibatch
@@ -8,11 +11,14 @@ The script fits sgd with that rate on standardized data and measures how close
 it gets to the exact optimum (lstsq for least squares, a Newton solve for the
 logistic loss).
 
-Writes lr_finder.png (needs matplotlib).
+Run as a script, it writes ``lr_finder.png`` to the current directory.
 """
+
+# %%
 
 import warnings
 
+import matplotlib.pyplot as plt
 from sklearn.datasets import load_breast_cancer, load_diabetes
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
@@ -70,14 +76,14 @@ for name, X, y, model in problems:
     )
     assert not caught and (F - F_star) / F_star < 1e-2
 
-try:
-    from matplotlib.figure import Figure
-except ImportError:
-    print("matplotlib is not installed: pip install 'skgd[plot]' to draw the curves")
-else:
-    fig = Figure(figsize=(12, 4.2), layout="constrained")
-    for ax, (name, found) in zip(fig.subplots(1, 2), results, strict=True):
-        found.plot(ax=ax)
-        ax.set_title(f"lr_find, sgd: {name}", fontsize=10)
+# %%
+# The figure
+# ----------
+
+fig = plt.figure(figsize=(12, 4.2), layout="constrained")
+for ax, (name, found) in zip(fig.subplots(1, 2), results, strict=True):
+    found.plot(ax=ax)
+    ax.set_title(f"lr_find, sgd: {name}", fontsize=10)
+if "__file__" in globals():  # run as a script, not in the docs gallery
     fig.savefig("lr_finder.png", dpi=100)
     print("wrote lr_finder.png")

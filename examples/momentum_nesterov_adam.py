@@ -1,9 +1,12 @@
-"""Momentum, Nesterov and Adam on an ill-conditioned quadratic (course notes §7).
+"""Momentum, Nesterov and Adam on an ill-conditioned quadratic
+===========================================================
+
+The solvers of the course notes' §7.
 
 Part 1 runs the real solvers on a 2-D quadratic f(w) = 1/2 (w - w*)^T A (w - w*)
 whose Hessian has eigenvalues 1 and 50 (condition number 50), rotated by 30
 degrees, and draws their paths from ``history_`` (``record_coef=True``). The
-quadratic is the least-squares objective 1/(2n) |y - X w|^2 of a 2-sample
+quadratic is the least-squares objective ``1/(2n) |y - X w|^2`` of a 2-sample
 dataset with X^T X / n = A and y = X w*, so GDLinearRegression(fit_intercept=False)
 minimises exactly f, from the null model w = 0 to w* = (4, -2.5). Gradient
 descent with the safe step 1/L (``learning_rate="auto"``) drops into the valley
@@ -21,16 +24,21 @@ problem with condition number about 1e4 and gives each the same budget of
 300 iterations. Theory for gd: the error shrinks by (k - 1)/(k + 1) per
 step, (sqrt(k) - 1)/(sqrt(k) + 1) for the accelerated methods.
 
-Writes momentum_nesterov_adam_paths.png and momentum_nesterov_adam.png
-(needs matplotlib).
+Run as a script, it writes ``momentum_nesterov_adam_paths.png`` and
+``momentum_nesterov_adam.png`` to the current directory.
 """
 
+# %%
+
+import matplotlib.pyplot as plt
 import numpy as np
 
 from skgd import GDLinearRegression, compare
 from skgd.comparison import make_synthetic
 
-# -- part 1: the real solvers' paths in 2-D -------------------------------------------------
+# %%
+# Part 1: the real solvers' paths in 2-D
+# --------------------------------------
 angle = np.pi / 6
 R = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
 A = R @ np.diag([1.0, 50.0]) @ R.T
@@ -78,7 +86,9 @@ for name, params in runs.items():
         f"{np.linalg.norm(path[-1] - w_star):.3e}   (learning_rate {model.learning_rate_:.3g})"
     )
 
-# -- part 2: the real solvers on the same budget ----------------------------------------------
+# %%
+# Part 2: the real solvers on the same budget
+# -------------------------------------------
 X, y = make_synthetic("linear", n_samples=1000, n_features=20, condition=1e4)
 result = compare(
     "linear",
@@ -99,44 +109,53 @@ by_name = {run.solver: run for run in result.runs}
 assert by_name["nesterov"].rel_suboptimality < by_name["gd"].rel_suboptimality
 assert by_name["momentum"].rel_suboptimality < by_name["gd"].rel_suboptimality
 
-try:
-    from matplotlib.figure import Figure
-except ImportError:
-    print("matplotlib is not installed: pip install 'skgd[plot]' to draw the paths")
-else:
-    fig = Figure(figsize=(7, 5.5), layout="constrained")
-    ax = fig.subplots()
-    U, V = np.meshgrid(np.linspace(-1, 8, 300), np.linspace(-6.5, 1.5, 300))
-    Z = f(np.stack([U, V], axis=-1))
-    ax.contour(
-        U, V, Z, levels=np.geomspace(0.01, Z.max(), 18), cmap="viridis", linewidths=0.7
+# %%
+# The figure
+# ----------
+
+fig = plt.figure(figsize=(7, 5.5), layout="constrained")
+ax = fig.subplots()
+U, V = np.meshgrid(np.linspace(-1, 8, 300), np.linspace(-6.5, 1.5, 300))
+Z = f(np.stack([U, V], axis=-1))
+ax.contour(
+    U, V, Z, levels=np.geomspace(0.01, Z.max(), 18), cmap="viridis", linewidths=0.7
+)
+styles = {
+    "gd (1/L)": ("o-", 6, 3),
+    "momentum": ("s-", 3, 1),
+    "nesterov": ("^-", 3, 2),
+    "adam (lr 0.3)": ("D-", 3, 2),
+}
+for name, path in paths.items():
+    style, size, order = styles[name]
+    ax.plot(
+        path[:, 0],
+        path[:, 1],
+        style,
+        markersize=size,
+        linewidth=1.2,
+        label=name,
+        zorder=order,
+        alpha=0.85,
     )
-    styles = {
-        "gd (1/L)": ("o-", 6, 3),
-        "momentum": ("s-", 3, 1),
-        "nesterov": ("^-", 3, 2),
-        "adam (lr 0.3)": ("D-", 3, 2),
-    }
-    for name, path in paths.items():
-        style, size, order = styles[name]
-        ax.plot(
-            path[:, 0],
-            path[:, 1],
-            style,
-            markersize=size,
-            linewidth=1.2,
-            label=name,
-            zorder=order,
-            alpha=0.85,
-        )
-    ax.plot(*w_star, "*", color="black", markersize=14, label="minimum $w^*$")
-    ax.set_aspect("equal")
-    ax.set(
-        xlabel="$w_1$",
-        ylabel="$w_2$",
-        title=f"{steps} steps on a quadratic with condition number 50",
-    )
-    ax.legend(fontsize=8, loc="lower right")
+ax.plot(*w_star, "*", color="black", markersize=14, label="minimum $w^*$")
+ax.set_aspect("equal")
+ax.set(
+    xlabel="$w_1$",
+    ylabel="$w_2$",
+    title=f"{steps} steps on a quadratic with condition number 50",
+)
+ax.legend(fontsize=8, loc="lower right")
+
+# %%
+# The convergence curves of the 20-feature problem: relative suboptimality
+# against iterations and against the measured time.
+
+curves, axes = plt.subplots(
+    1, 2, figsize=(14, 4.5), layout="constrained", squeeze=False
+)
+result.plot(axes=axes)
+if "__file__" in globals():  # run as a script, not in the docs gallery
     fig.savefig("momentum_nesterov_adam_paths.png", dpi=100)
-    result.plot("momentum_nesterov_adam.png")
+    curves.savefig("momentum_nesterov_adam.png", dpi=100)
     print("wrote momentum_nesterov_adam_paths.png and momentum_nesterov_adam.png")

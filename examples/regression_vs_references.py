@@ -1,19 +1,25 @@
-"""Linear and logistic regression of the course notes (§6) against pinv and scikit-learn.
+"""Linear and logistic regression against pinv and scikit-learn
+============================================================
+
+The linear and logistic regressions of the course notes' §6.
 
 §6.1 fits y = X w + noise (200 x 3, w = [1, -2, 0.5], noise 0.3) by minimising
-the MSE L(w) = 1/n |y - X w|^2, gradient 2/n X^T (X w - y). skgd minimises
-F = 1/(2n) |y - X w - b|^2 (half the MSE: the same minimiser), and every solver
+the MSE ``L(w) = 1/n |y - X w|^2``, gradient ``2/n X^T (X w - y)``. skgd minimises
+``F = 1/(2n) |y - X w - b|^2`` (half the MSE: the same minimiser), and every solver
 lands on the pseudo-inverse's answer.
 
 §6.2 fits a logistic model (300 x 2, w = [2, -1.5]) with the L2 term of the
-notes' loop, ``grad + l2 * w``: the gradient of 1/n sum logloss + l2/2 |w|^2,
+notes' loop, ``grad + l2 * w``: the gradient of ``1/n sum logloss + l2/2 |w|^2``,
 which is skgd's objective with alpha = l2 and scikit-learn's
 LogisticRegression with C = 1 / (n * l2). The notes' model has no intercept,
 hence fit_intercept=False everywhere.
 
-Writes regression_vs_references.png (needs matplotlib).
+Run as a script, it writes ``regression_vs_references.png`` to the current directory.
 """
 
+# %%
+
+import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import accuracy_score, log_loss, mean_squared_error
@@ -22,7 +28,10 @@ from skgd import GDLinearRegression, GDLogisticRegression
 
 SOLVERS = ["gd", "momentum", "nesterov", "adam", "newton", "lbfgs"]
 
-# -- 6.1 linear regression ---------------------------------------------------------
+# %%
+# Linear regression
+# -----------------
+# The data and the loop of the course notes' §6.1.
 rng = np.random.default_rng(0)
 X = rng.normal(size=(200, 3))
 w_true = np.array([1.0, -2.0, 0.5])
@@ -63,7 +72,10 @@ for name, w in rows:
     )
     assert linear_errors[name] < 1e-5, name
 
-# -- 6.2 logistic regression -------------------------------------------------------------
+# %%
+# Logistic regression
+# -------------------
+# The data and the loop of the course notes' §6.2.
 rng = np.random.default_rng(1)
 X = rng.normal(size=(300, 2))
 true_w = np.array([2.0, -1.5])
@@ -108,24 +120,24 @@ for name, w in rows:
     )
     assert logistic_errors[name] < 1e-4, name
 
-try:
-    from matplotlib.figure import Figure
-except ImportError:
-    print("matplotlib is not installed: pip install 'skgd[plot]' to draw the errors")
-else:
-    fig = Figure(figsize=(10, 4), layout="constrained")
-    for ax, errors, title in zip(
-        fig.subplots(1, 2),
-        (linear_errors, logistic_errors),
-        ("6.1 linear: |w - w_pinv|", "6.2 logistic: |w - w_LogisticRegression|"),
-        strict=True,
-    ):
-        names = list(errors)
-        ax.barh(names, [max(errors[k], 1e-17) for k in names], color="C0")
-        ax.set_xscale("log")
-        ax.set_xlim(1e-17, 1)
-        ax.invert_yaxis()
-        ax.set_title(title)
-        ax.grid(True, axis="x", alpha=0.3)
+# %%
+# The figure
+# ----------
+
+fig = plt.figure(figsize=(10, 4), layout="constrained")
+for ax, errors, title in zip(
+    fig.subplots(1, 2),
+    (linear_errors, logistic_errors),
+    ("6.1 linear: |w - w_pinv|", "6.2 logistic: |w - w_LogisticRegression|"),
+    strict=True,
+):
+    names = list(errors)
+    ax.barh(names, [max(errors[k], 1e-17) for k in names], color="C0")
+    ax.set_xscale("log")
+    ax.set_xlim(1e-17, 1)
+    ax.invert_yaxis()
+    ax.set_title(title)
+    ax.grid(True, axis="x", alpha=0.3)
+if "__file__" in globals():  # run as a script, not in the docs gallery
     fig.savefig("regression_vs_references.png", dpi=100)
     print("wrote regression_vs_references.png")

@@ -1,5 +1,12 @@
-"""Every script in examples/ runs (in a temporary directory, Agg backend) and draws."""
+"""Every script in examples/ runs (in a temporary directory, Agg backend) and draws.
 
+The scripts are also the docs' sphinx-gallery (``docs/conf.py``): each opens
+with a docstring whose first lines are an RST title, and is cut into cells by
+``# %%`` lines; run as a script it writes its figures to the current
+directory (the gallery, which runs it without ``__file__``, shows them instead).
+"""
+
+import ast
 import runpy
 from pathlib import Path
 
@@ -15,11 +22,29 @@ def test_there_are_examples():
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_example_is_in_gallery_format(script):
+    source = script.read_text()
+    docstring = ast.get_docstring(ast.parse(source), clean=False)
+    assert docstring is not None and source.startswith('"""'), script.name
+    title, underline = docstring.splitlines()[:2]
+    assert title.strip() and set(underline) == {"="}, script.name
+    assert len(underline) >= len(title), script.name
+    assert "\n# %%\n" in source, script.name
+
+
+@pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_example_runs(script, tmp_path, monkeypatch, capsys):
     pytest.importorskip("matplotlib")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.chdir(tmp_path)  # plots land here, not in the repository
-    runpy.run_path(str(script), run_name="__main__")
+    import matplotlib.pyplot as plt
+
+    try:
+        runpy.run_path(str(script), run_name="__main__")
+        figures = plt.get_fignums()
+    finally:
+        plt.close("all")
+    assert figures, f"{script.name} drew no figure (the gallery would show none)"
     out = capsys.readouterr().out
     pngs = sorted(p.name for p in tmp_path.glob("*.png"))
     assert pngs, f"{script.name} wrote no figure"

@@ -36,7 +36,7 @@ class ProxLasso(GDLinearRegression):
     Parameters
     ----------
     alpha : float, default=1.0
-        L1 penalty strength (as ``Lasso``'s ``alpha``).
+        L1 penalty strength (as :class:`~sklearn.linear_model.Lasso`'s ``alpha``).
 """,
         attributes=_COEF_DOC
         + "        Exact zeros where the soft-threshold cut the coefficient.\n"
@@ -78,7 +78,7 @@ class GDElasticNet(GDLinearRegression):
     Parameters
     ----------
     alpha : float, default=1.0
-        Penalty strength (as ``ElasticNet``'s ``alpha``).
+        Penalty strength (as :class:`~sklearn.linear_model.ElasticNet`'s ``alpha``).
     l1_ratio : float, default=0.5
         The L1 share :math:`\rho` of the penalty, in [0, 1]: 1 is the lasso, 0
         ridge (``Ridge(alpha=S * alpha)``).

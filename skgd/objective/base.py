@@ -55,7 +55,7 @@ class Loss(ABC):
     translation_equivariant : bool
         :math:`\ell(y, z)` depends on ``y - z`` only: the objective may centre
         the targets (in float64) and return their mean in the intercept.
-    shift_invariant : bool, default False
+    shift_invariant : bool, default=False
         :math:`\ell(y, z + t\mathbf 1) = \ell(y, z)` for every ``t``: adding
         one constant to all K outputs' scores changes nothing (the softmax).
         The objective then reports the zero-sum gauge of the outputs and treats
