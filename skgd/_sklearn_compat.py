@@ -15,7 +15,12 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 from sklearn.utils.class_weight import compute_class_weight as _compute_class_weight
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names,
+    _check_sample_weight,
+    _check_y,
+    validate_data,
+)
 
 if "sample_weight" in inspect.signature(_compute_class_weight).parameters:
     compute_class_weight = _compute_class_weight
@@ -44,7 +49,9 @@ __all__ = [
     "LinearClassifierMixin",
     "Interval",
     "StrOptions",
+    "_check_feature_names",
     "_check_sample_weight",
+    "_check_y",
     "_fit_context",
     "compute_class_weight",
     "validate_data",

@@ -552,13 +552,6 @@ class Monitor:
             self._print(self.loss_curve[-1], final=True)
 
 
-def minibatches(support, batch_size, rng):
-    """Shuffled batches of ``batch_size`` rows drawn from ``support``: one epoch."""
-    order = rng.permutation(support)
-    for start in range(0, order.size, batch_size):
-        yield order[start : start + batch_size]
-
-
 def run(
     objective,
     rule,
@@ -876,11 +869,9 @@ def _run_minibatch(
 ):
     if state is None:
         state = rule.init(theta.copy(), objective)
-    # rows of zero weight carry no information: they are never drawn
-    support = objective.weighted_rows
     for _ in range(max_iter):
         ctx.learning_rate = monitor.learning_rate
-        for rows in minibatches(support, batch_size, rng):
+        for rows in objective.minibatches(batch_size, rng):
             ctx.rows = rows
             # minibatch rules never read the batch objective: skip computing it
             grad = objective.gradient(theta, rows)

@@ -32,13 +32,22 @@ from .._sklearn_compat import (
     HasMethods,
     Interval,
     StrOptions,
+    _check_feature_names,
     _check_sample_weight,
+    _check_y,
     _fit_context,
     validate_data,
 )
+from .._version import __version__
 from ..fit_loop import ARMIJO_INITIAL, run
 from ..history import History
 from ..objective import Objective, check_capabilities, constrain
+from ..objective.chunked import (
+    ChunkedObjective,
+    as_dask_matrix,
+    dask_feature_names,
+    is_dask_collection,
+)
 from ..schedules import SCHEDULES, Adaptive, Constant, Schedule, get_schedule
 from ..solvers import Solver, get_solver, solver_names, solvers_supporting
 
@@ -46,18 +55,25 @@ from ..solvers import Solver, get_solver, solver_names, solvers_supporting
 DEFAULT_SGD_BATCH_SIZE = 32
 
 _COMMON_PARAMETERS_DOC = """
-    solver : str or UpdateRule, default="gd"
+    solver : str or UpdateRule, default="gd" ("lbfgs" for GDPoissonRegressor)
         The optimisation algorithm: one of "gd", "sgd", "momentum", "nesterov",
         "adagrad", "rmsprop", "adam", "adamw", "newton", "lbfgs" (or any name
         added with :func:`skgd.register_solver`), or an update-rule object.
     learning_rate : float, "auto" or "armijo", default="auto"
-        Base step size (the schedule multiplies it). "auto" is ``1/L`` for gd
-        (and ``1/((1-momentum) L)`` for momentum and nesterov), ``L`` the
-        Lipschitz constant of the gradient; ``1/L_row`` (the largest weighted
-        single-sample Lipschitz constant) on minibatches; ``l0 = max|grad F(theta0)| / L``
-        (the length of the first gradient step) for adam, adamw and adagrad,
-        ``0.3 l0`` for rmsprop, a tenth of these on minibatches; the first
-        trial step 1 for newton's line search. lbfgs chooses its own steps.
+        Base step size (the schedule multiplies it). "auto" computes it from
+        the data when the fit starts (``learning_rate_`` records it), with
+        ``L`` the Lipschitz constant of the objective's gradient, ``L_row``
+        the largest weighted single-sample one, and
+        ``l0 = max_j |grad_j F(theta0)| / L`` the length of the first ``1/L``
+        gradient step from the null model ``theta0`` (1 if that is 0).
+        Full batch: ``1/L`` for gd, ``1/((1-momentum) L)`` for momentum and
+        nesterov, ``l0`` for adagrad, adam and adamw, ``0.3 l0`` for rmsprop.
+        Minibatches (sgd, or a ``batch_size`` smaller than the rows):
+        ``1/L_row`` for sgd, gd, momentum and nesterov, ``l0`` for adagrad
+        (its growing sum of squares already shrinks the step), ``0.1 l0`` for
+        adam and adamw, ``0.03 l0`` for rmsprop. newton: 1, the first trial
+        step of its line search; lbfgs chooses its own steps
+        (``learning_rate_`` is 1).
         "armijo" chooses every step by backtracking (the course notes' line
         search): trial steps ``eta, rho eta, rho^2 eta, ...`` (``rho = 1/2``,
         first ``eta = 1``, then twice the last accepted step; nesterov never
@@ -360,6 +376,14 @@ class GDModelMixin(CallbackSupportMixin):
     _multi_output: ClassVar[bool] = False
     # the constraint of the estimators that add l1_ratio
     _l1_ratio_constraint: ClassVar[list] = [Interval(Real, 0, 1, closed="both")]
+    # scikit-learn's HTML repr links each estimator to its entry in the API
+    # reference (docs/api.rst documents it as skgd.<name>), for this version
+    _doc_link_module: ClassVar[str] = "skgd"
+    _doc_link_template: ClassVar[str] = (
+        "https://skgd.readthedocs.io/en/"
+        + ("latest" if "dev" in __version__ or "+" in __version__ else __version__)
+        + "/api.html#skgd.{estimator_name}"
+    )
 
     @classmethod
     def _get_param_names(cls):
@@ -404,6 +428,8 @@ class GDModelMixin(CallbackSupportMixin):
 
     # -- the fit path ---------------------------------------------------------------
     def _validate_fit_data(self, X, y, sample_weight):
+        if is_dask_collection(X):
+            return self._validate_dask_fit_data(X, y, sample_weight)
         X, y = validate_data(
             self,
             X,
@@ -419,6 +445,39 @@ class GDModelMixin(CallbackSupportMixin):
         if not sample_weight.sum() > 0:
             raise ValueError("sample_weight must have a positive sum.")
         # coef_ and intercept_ take y's dimensionality (_shape_coefficients)
+        self._single_target = y.ndim == 1
+        return X, y, sample_weight
+
+    def _validate_dask_fit_data(self, X, y, sample_weight):
+        """A dask X stays lazy (its values are checked in the objective's first
+        pass); y and sample_weight, n numbers each, are computed and validated
+        as NumPy arrays."""
+        _check_feature_names(self, X, reset=True)  # forgets earlier names
+        names = dask_feature_names(X)
+        if names is not None:
+            self.feature_names_in_ = names
+        X = as_dask_matrix(X)
+        if X.shape[0] < 1 or X.shape[1] < 1:
+            raise ValueError(
+                f"Found array with shape {X.shape}: at least one sample and one "
+                "feature are required."
+            )
+        self.n_features_in_ = X.shape[1]
+        y = _check_y(
+            _computed(y),
+            multi_output=self._multi_output,
+            y_numeric=not is_classifier(self),
+            estimator=self,
+        )
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(
+                f"X has {X.shape[0]} rows but y has {y.shape[0]}: they must match."
+            )
+        sample_weight = _check_sample_weight(
+            _computed(sample_weight), X, dtype=X.dtype, ensure_non_negative=True
+        )
+        if not sample_weight.sum() > 0:
+            raise ValueError("sample_weight must have a positive sum.")
         self._single_target = y.ndim == 1
         return X, y, sample_weight
 
@@ -623,7 +682,8 @@ class GDModelMixin(CallbackSupportMixin):
         # (moments, momentum) lives in them
         centring = self._partial_state["centring"] if resuming else None
         # the objective casts the targets to X's dtype itself (after centring)
-        objective = Objective(
+        chunked = is_dask_collection(X)
+        objective = (ChunkedObjective if chunked else Objective)(
             X, Y, loss, penalty, sample_weight, self.fit_intercept, centring=centring
         )
         _check_representable(objective)
@@ -824,6 +884,8 @@ class GDModelMixin(CallbackSupportMixin):
             stratify=stratify,
             random_state=self.random_state,
         )
+        if is_dask_collection(X):  # dask takes sorted row indices well
+            train, val = np.sort(train), np.sort(val)
         X_val, y_val, w_val = X[val], y[val], sample_weight[val]
         if not w_val.sum() > 0 or not sample_weight[train].sum() > 0:
             raise ValueError(
@@ -872,6 +934,11 @@ class GDModelMixin(CallbackSupportMixin):
 # What scikit-learn's callback machinery keeps on the estimator during fit:
 # it must survive the restore of a failed fit (teardown reads it afterwards).
 _CALLBACK_KEYS = ("_callback_fit_ctx", "_skl_callbacks_to_teardown")
+
+
+def _computed(data):
+    """A dask y or sample_weight as a NumPy array (n numbers: they fit)."""
+    return data.compute() if is_dask_collection(data) else data
 
 
 def _resume_key(rule, objective, stochastic):

@@ -5,6 +5,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import d2_tweedie_score
 
 from ..objective import L2Penalty, PoissonLoss
+from ..objective.chunked import blockwise_for_dask
 from ._base import GDModelMixin, estimator_dataclass, estimator_doc
 
 
@@ -33,7 +34,7 @@ class GDPoissonRegressor(GDModelMixin, RegressorMixin, BaseEstimator):
     Parameters
     ----------
     alpha : float, default=1.0
-        L2 penalty strength (as ``PoissonRegressor``'s ``alpha``).
+        L2 penalty strength (as :class:`~sklearn.linear_model.PoissonRegressor`'s ``alpha``).
 """,
         attributes=r"""    coef_ : ndarray of shape (n_features,)
     intercept_ : float
@@ -64,6 +65,7 @@ class GDPoissonRegressor(GDModelMixin, RegressorMixin, BaseEstimator):
     def _make_penalty(self):
         return L2Penalty(self.alpha)
 
+    @blockwise_for_dask
     def predict(self, X):
         """Predicted means :math:`e^{X w + b}`, shape (n_samples,)."""
         return np.exp(self._decision(X))

@@ -15,6 +15,7 @@ from .._sklearn_compat import (
     compute_class_weight,
 )
 from ..objective import ElasticNetPenalty, L2Penalty, LogisticLoss, MultinomialLoss
+from ..objective.chunked import blockwise_for_dask
 from ._base import GDModelMixin, _streams, estimator_dataclass, estimator_doc
 
 
@@ -50,7 +51,7 @@ class GDLogisticRegression(GDModelMixin, LinearClassifierMixin, BaseEstimator):
         elastic net of ``LogisticRegression(C=1/(S*alpha), l1_ratio=l1_ratio)``.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, which multiply ``sample_weight`` exactly as in
-        ``LogisticRegression``: a dict label -> weight (classes not in it weigh
+        :class:`~sklearn.linear_model.LogisticRegression`: a dict label -> weight (classes not in it weigh
         1; a label that is not in ``y`` is refused), or "balanced" for
         ``n_samples / (n_classes * np.bincount(y))``, the counts weighted by
         ``sample_weight`` when given. The :math:`s_i` of the formula are then
@@ -59,7 +60,7 @@ class GDLogisticRegression(GDModelMixin, LinearClassifierMixin, BaseEstimator):
         class_weight=class_weight)``. "balanced" leaves :math:`S` unchanged (the
         sum of ``sample_weight``); a dict in general changes it. Multiplying
         every class weight by one factor changes nothing here (the weights are
-        normalised by :math:`S`), while in ``LogisticRegression`` at fixed ``C``
+        normalised by :math:`S`), while in :class:`~sklearn.linear_model.LogisticRegression` at fixed ``C``
         it strengthens the data term by that factor.
 """,
         attributes=r"""    classes_ : ndarray of shape (n_classes,)
@@ -152,9 +153,9 @@ class GDLogisticRegression(GDModelMixin, LinearClassifierMixin, BaseEstimator):
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One pass over the given rows, continuing the previous calls.
 
-        As :meth:`GDModelMixin.partial_fit`; ``classes`` (every label the
+        As :meth:`skgd.GDLinearRegression.partial_fit`; ``classes`` (every label the
         stream will contain) is required on the first call, as for
-        ``SGDClassifier``: a chunk need not contain every class.
+        :class:`~sklearn.linear_model.SGDClassifier`: a chunk need not contain every class.
 
         Parameters
         ----------
@@ -209,11 +210,18 @@ class GDLogisticRegression(GDModelMixin, LinearClassifierMixin, BaseEstimator):
     def _shape_coefficients(self, coef, intercept):
         return coef, intercept  # (1, d) or (K, d), and (1,) or (K,), as sklearn
 
+    @blockwise_for_dask
     def decision_function(self, X):
         """Raw scores ``X @ coef_.T + intercept_``: shape (n,) for two classes."""
         scores = self._decision(X)
         return scores.ravel() if scores.shape[1] == 1 else scores
 
+    @blockwise_for_dask
+    def predict(self, X):
+        """Class labels (the largest score's class), shape (n_samples,)."""
+        return super().predict(X)
+
+    @blockwise_for_dask
     def predict_proba(self, X):
         """Class probabilities (sigmoid or softmax of the scores), shape (n, n_classes)."""
         check_is_fitted(self)
@@ -223,6 +231,7 @@ class GDLogisticRegression(GDModelMixin, LinearClassifierMixin, BaseEstimator):
             return np.column_stack([1.0 - positive, positive])
         return softmax(scores, axis=1)
 
+    @blockwise_for_dask
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`."""
         return np.log(self.predict_proba(X))

@@ -6,13 +6,14 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from ..objective import L2Penalty, SquaredLoss
+from ..objective.chunked import blockwise_for_dask
 from ._base import GDModelMixin, estimator_dataclass, estimator_doc
 
 # The fitted attributes of the least-squares estimators (ProxLasso and
 # GDElasticNet add a line to the first).
 _COEF_DOC = """    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
         (n_targets, n_features) when ``y`` is 2-D, even with one column (as
-        ``LinearRegression``; ``Ridge`` and ``Lasso`` ravel that case to
+        :class:`~sklearn.linear_model.LinearRegression`; :class:`~sklearn.linear_model.Ridge` and :class:`~sklearn.linear_model.Lasso` ravel that case to
         (n_features,)).
 """
 _INTERCEPT_DOC = """    intercept_ : float or ndarray of shape (n_targets,)
@@ -23,8 +24,8 @@ _INTERCEPT_DOC = """    intercept_ : float or ndarray of shape (n_targets,)
 MULTI_OUTPUT_DOC = r"""
     A 2-D ``y`` of shape (n_samples, n_targets) fits every target at once: the
     objective is the sum over targets of the one above, so each target's
-    coefficients are those of its own single-target fit (as ``Ridge``,
-    ``Lasso`` and ``ElasticNet`` with a 2-D ``y``), except that
+    coefficients are those of its own single-target fit (as :class:`~sklearn.linear_model.Ridge`,
+    :class:`~sklearn.linear_model.Lasso` and :class:`~sklearn.linear_model.ElasticNet` with a 2-D ``y``), except that
     ``max_coef_norm`` bounds the norm of all targets' coefficients together
     (``positive`` applies to each coefficient). The stopping test reads
     the largest optimality over all targets' coefficients against the null
@@ -47,7 +48,7 @@ class GDLinearRegression(GDModelMixin, RegressorMixin, BaseEstimator):
         \frac{1}{2S} \sum_{i=1}^n s_i (y_i - x_i \cdot w - b)^2 + \frac{\alpha}{2} \lVert w \rVert_2^2.
 
     With ``alpha=0`` the minimiser is the least-squares solution of
-    ``np.linalg.pinv`` / ``np.linalg.lstsq`` and ``LinearRegression``; with
+    :func:`np.linalg.pinv <numpy.linalg.pinv>` / :func:`np.linalg.lstsq <numpy.linalg.lstsq>` and :class:`~sklearn.linear_model.LinearRegression`; with
     ``alpha > 0`` it is ``Ridge(alpha=S * alpha)``. The intercept ``b`` is never
     penalised. With collinear columns and ``alpha=0`` there are many
     least-squares solutions: gd, momentum, nesterov, lbfgs and newton (started
@@ -104,6 +105,7 @@ class GDLinearRegression(GDModelMixin, RegressorMixin, BaseEstimator):
             return super()._shape_coefficients(coef, intercept)
         return coef, intercept
 
+    @blockwise_for_dask
     def predict(self, X):
         """Predict ``X @ coef_.T + intercept_``.
 
@@ -114,7 +116,8 @@ class GDLinearRegression(GDModelMixin, RegressorMixin, BaseEstimator):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
-            2-D when the model was fitted on a 2-D ``y``.
+            2-D when the model was fitted on a 2-D ``y``; a lazy dask array
+            for a dask ``X`` (computed chunk by chunk).
         """
         return self._decision(X)
 

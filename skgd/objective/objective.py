@@ -112,11 +112,7 @@ class Objective:
         # [theta, raw prediction, gradient or None] of the last two full-batch
         # points evaluated, most recent first
         self._raw_cache = []
-        self.x_mean = (
-            np.asarray(safe_sparse_dot(self.sw, X)).ravel()
-            if self.fit_intercept
-            else None
-        )
+        self.x_mean = self._column_mean() if self.fit_intercept else None
         self.feature_variance, self.constant_features = self._feature_variance()
         if self.fit_intercept:
             spread = float(self.feature_variance.sum()) / max(self.n_features, 1)
@@ -148,6 +144,10 @@ class Objective:
         self._lipschitz = None
         self._coordinate_curvature = None
         self._rounding_optimality = None
+
+    def _column_mean(self):
+        r""":math:`\bar x = \sum_i \tfrac{s_i}{S} x_i`, in X's dtype."""
+        return np.asarray(safe_sparse_dot(self.sw, self.X)).ravel()
 
     # -- packing ---------------------------------------------------------------
     def split(self, theta):
@@ -214,6 +214,13 @@ class Objective:
         n_weighted = self.weighted_rows.size
         sw = self.sw[rows] * self.dtype.type(n_weighted / len(rows))
         return self.X[rows], self.Y[rows], sw
+
+    def minibatches(self, batch_size, rng):
+        """One epoch of shuffled minibatches (row indices) over the rows of
+        positive weight (see :meth:`_rows`)."""
+        order = rng.permutation(self.weighted_rows)
+        for start in range(0, order.size, batch_size):
+            yield order[start : start + batch_size]
 
     def raw_prediction(self, theta, X=None):
         """:math:`X W + \\sigma c - \\bar x W`, of shape (n, K)."""
@@ -330,23 +337,32 @@ class Objective:
 
     def _gradient(self, theta, X, sw, loss_grad, rows=None):
         loss_grad *= sw[:, None]
+        if X is None:  # the compiled kernel reads X's rows in place
+            products = self._row_kernels.transpose(rows, loss_grad)
+        elif self.n_outputs == 1:  # gemv, not gemm
+            products = (X.T @ loss_grad[:, 0])[:, None]
+        else:
+            products = X.T @ loss_grad
+        if not self.fit_intercept:
+            total = None
+        elif self.n_outputs == 1:
+            total = np.array([loss_grad[:, 0].sum()])
+        else:
+            total = loss_grad.sum(axis=0)
+        return self._finish_gradient(theta, products, total)
+
+    def _finish_gradient(self, theta, products, total):
+        r"""The gradient from the data sums :math:`X^\top r` (``products``, (d, K))
+        and :math:`1^\top r` (``total``, (K,); None without intercept): the
+        centring, the intercept's row, the constant columns and the penalty."""
         W, _ = self.split(theta)
         d = self.n_features
         grad = np.empty(self.shape, dtype=self.dtype)
-        if X is None:  # the compiled kernel reads X's rows in place
-            grad[:d] = self._row_kernels.transpose(rows, loss_grad)
-            residual = loss_grad[:, 0]
-        elif self.n_outputs == 1:
-            residual = loss_grad[:, 0]
-            grad[:d, 0] = X.T @ residual
-        else:
-            grad[:d] = X.T @ loss_grad
+        grad[:d] = products
         if self.fit_intercept:
             if self.n_outputs == 1:
-                total = residual.sum()
-                grad[:d, 0] -= self.x_mean * total
+                grad[:d, 0] -= self.x_mean * total[0]
             else:
-                total = loss_grad.sum(axis=0)
                 grad[:d] -= np.outer(self.x_mean, total)
             grad[d] = self.intercept_scale * total
             if self._any_constant:
@@ -421,10 +437,15 @@ class Objective:
                     weighted = h[start : start + step, None] * block
                     G += block.T @ weighted
                     u += weighted.sum(axis=0)
+        return self._centre_gram(G, u, float(h.sum()), features)
+
+    def _centre_gram(self, G, u, hsum, features=None):
+        r"""``Z^T diag(h) Z`` from the raw sums :math:`G = X^\top \operatorname{diag}(h) X`,
+        :math:`u = h^\top X` and :math:`\sum_i h_i` (see :meth:`weighted_gram`)."""
         if not self.fit_intercept:
             return G
+        m = self.x_mean if features is None else self.x_mean[features]
         d = G.shape[0]
-        hsum = float(h.sum())
         full = np.empty((d + 1, d + 1))
         full[:d, :d] = G - np.outer(m, u) - np.outer(u, m) + hsum * np.outer(m, m)
         sigma = self.intercept_scale
@@ -439,13 +460,20 @@ class Objective:
         the Hessian restricted to ``self.flat_indices(features)``.
         """
         raw = self.raw_prediction(theta)
+        blocks = [
+            (k, l, self.weighted_gram(h * self.sw, features))
+            for k, l, h in self.loss.hessian_blocks(self.Y, raw)
+        ]
+        return self._assemble_hessian(blocks, features)
+
+    def _assemble_hessian(self, blocks, features=None):
+        """The flat Hessian from its ``(k, l, weighted Gram)`` output blocks."""
         K = self.n_outputs
         p = (
             self.n_features if features is None else len(features)
         ) + self.fit_intercept
         H = np.zeros((p, K, p, K))
-        for k, l, h in self.loss.hessian_blocks(self.Y, raw):
-            block = self.weighted_gram(h * self.sw, features)
+        for k, l, block in blocks:
             H[:, k, :, l] = block
             H[:, l, :, k] = block.T
         H = H.reshape(p * K, p * K)

@@ -66,6 +66,7 @@ class _Adaptive(UpdateRule):
     # a tenth of it on minibatches (against gradient noise); the factors are the
     # largest of {0.1, 0.3, 1} that converged on every problem of the test suite.
     auto_factor = 1.0
+    normalized_step = True
 
     def auto_learning_rate(self, objective, stochastic):
         return (

@@ -92,6 +92,11 @@ class Solver:
     line_search : bool
         ``learning_rate="armijo"`` may choose the steps by backtracking: each
         step is a descent step for a small enough rate.
+    normalized_step : bool
+        Whether the step divides each coordinate's gradient by its own running
+        magnitude (the adaptive rules): a coordinate whose gradient is only
+        rounding noise then still moves by up to ``learning_rate``, so two
+        runs whose sums differ in the order of additions part at that level.
     armijo_c, armijo_growth : float
         The sufficient-decrease constant (the notes' ``c = 1e-4``) and the
         factor by which each iteration's first trial step exceeds the last
@@ -113,6 +118,7 @@ class Solver:
     # learning_rate="armijo" applies: every step is a descent step for a small
     # enough rate (gd, nesterov from its look-ahead, adagrad, rmsprop)
     line_search: ClassVar[bool] = False
+    normalized_step: ClassVar[bool] = False
     # the sufficient-decrease constant c of learning_rate="armijo" and the factor
     # by which each iteration's first trial exceeds the last accepted step
     armijo_c: ClassVar[float] = 1e-4
@@ -296,7 +302,7 @@ def get_solver(solver, params=None):
 
     For a string, the fields of the rule's dataclass are filled from ``params``
     (the estimator's parameters) where the names match. The result always has
-    every optional hook (see :func:`as_update_rule`).
+    every optional hook (see :func:`as_solver`).
     """
     if isinstance(solver, type):
         raise ValueError(
