@@ -44,7 +44,11 @@ def one_pass(X, w):
         r = block @ w
         return (block.T @ r)[None, :]
 
-    return X.map_blocks(chunk, chunks=(1, X.shape[1])).sum(axis=0).compute()
+    return (
+        X.map_blocks(chunk, chunks=(1, X.shape[1]), meta=np.empty((0, 0)))
+        .sum(axis=0)
+        .compute()
+    )
 
 
 def main():
@@ -63,6 +67,7 @@ def main():
         dashboard_address=None,
     )
     client = Client(cluster)
+    client.wait_for_workers(args.workers)
     X, y, coef = make_data(args.rows, args.features, args.chunk_rows)
     worker_memory = sum(
         w["memory_limit"] for w in client.scheduler_info()["workers"].values()

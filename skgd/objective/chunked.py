@@ -100,10 +100,15 @@ def blockwise_for_dask(method):
 
         # the output's dtype and trailing shape, from one zero row
         sample = np.asarray(on_block(np.zeros((1, X.shape[1]), dtype=X.dtype)))
+        # meta given: dask need not call the method on an empty probe
         if sample.ndim == 1:
-            return X.map_blocks(on_block, drop_axis=1, dtype=sample.dtype)
+            return X.map_blocks(
+                on_block, drop_axis=1, meta=np.empty((0,), dtype=sample.dtype)
+            )
         return X.map_blocks(
-            on_block, chunks=(X.chunks[0], sample.shape[1:]), dtype=sample.dtype
+            on_block,
+            chunks=(X.chunks[0], sample.shape[1:]),
+            meta=np.empty((0, 0), dtype=sample.dtype),
         )
 
     return wrapper
