@@ -42,6 +42,8 @@ from .._version import __version__
 from ..fit_loop import ARMIJO_INITIAL, run
 from ..history import History
 from ..objective import Objective, check_capabilities, constrain
+from ..objective._namespace import namespace
+from ..objective.array_api import DeviceObjective, is_device_array, like, to_numpy
 from ..objective.chunked import (
     ChunkedObjective,
     as_dask_matrix,
@@ -430,18 +432,30 @@ class GDModelMixin(CallbackSupportMixin):
     def _validate_fit_data(self, X, y, sample_weight):
         if is_dask_collection(X):
             return self._validate_dask_fit_data(X, y, sample_weight)
+        on_device = is_device_array(X)
         X, y = validate_data(
             self,
             X,
             y,
             accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
+            dtype=_float_dtypes(X) if on_device else [np.float64, np.float32],
             y_numeric=not is_classifier(self),
             multi_output=self._multi_output,
         )
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
+        if on_device:
+            # y and the weights (n numbers each) are encoded on the host; X
+            # stays on its device (DeviceObjective)
+            y = to_numpy(y)
+            sample_weight = _check_sample_weight(
+                None if sample_weight is None else to_numpy(sample_weight),
+                np.empty((X.shape[0], 0)),
+                dtype=to_numpy(X[:1, :1]).dtype,
+                ensure_non_negative=True,
+            )
+        else:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
         if not sample_weight.sum() > 0:
             raise ValueError("sample_weight must have a positive sum.")
         # coef_ and intercept_ take y's dimensionality (_shape_coefficients)
@@ -682,8 +696,13 @@ class GDModelMixin(CallbackSupportMixin):
         # (moments, momentum) lives in them
         centring = self._partial_state["centring"] if resuming else None
         # the objective casts the targets to X's dtype itself (after centring)
-        chunked = is_dask_collection(X)
-        objective = (ChunkedObjective if chunked else Objective)(
+        if is_dask_collection(X):
+            make_objective = ChunkedObjective
+        elif is_device_array(X):
+            make_objective = DeviceObjective
+        else:
+            make_objective = Objective
+        objective = make_objective(
             X, Y, loss, penalty, sample_weight, self.fit_intercept, centring=centring
         )
         _check_representable(objective)
@@ -793,6 +812,10 @@ class GDModelMixin(CallbackSupportMixin):
         if validation is not None:
             self.validation_scores_ = list(result.validation_scores)
             self.best_validation_score_ = max(result.validation_scores)
+        if is_device_array(X):  # as scikit-learn's array-API estimators
+            self.coef_ = like(np.asarray(self.coef_), X)
+            if isinstance(self.intercept_, np.ndarray):
+                self.intercept_ = like(self.intercept_, X)
         callbacks.finish()
         if result.status in ("max_iter", "stalled"):
             warnings.warn(
@@ -818,14 +841,14 @@ class GDModelMixin(CallbackSupportMixin):
             saved is not None
             and saved["loop"] is not None
             and saved["key"] == key
-            and _same(saved["coef"], self.coef_, saved["intercept"], self.intercept_)
+            and _same(saved["coef"], saved["intercept"], *self._host_coefficients())
         ):
             return None, copy.deepcopy(saved["loop"])  # continue the run exactly
-        coef = np.asarray(self.coef_)
+        coef, intercept = self._host_coefficients()
         if coef.size == objective.n_features * objective.n_outputs:
             # another solver, other data or edited coefficients: from coef_,
             # with a fresh solver state
-            return objective.pack(coef, self.intercept_), None
+            return objective.pack(coef, intercept), None
         return None, None
 
     def _history(self, result, objective, start):
@@ -908,19 +931,33 @@ class GDModelMixin(CallbackSupportMixin):
             intercept[0] if self.fit_intercept else intercept.dtype.type(0),
         )
 
+    def _host_coefficients(self):
+        """``(coef_, intercept_)`` as NumPy arrays (they may live on a device)."""
+        intercept = self.intercept_
+        if isinstance(intercept, (np.generic, float)):  # a scalar intercept_
+            intercept = np.asarray(intercept)
+        return to_numpy(self.coef_), to_numpy(intercept)
+
     def _store_coefficients(self, coef, intercept):
         """``coef`` (K, d), ``intercept`` (K,) -> the estimator's shapes."""
         self.coef_, self.intercept_ = self._shape_coefficients(coef, intercept)
 
     def _decision(self, X):
         check_is_fitted(self)
+        on_device = is_device_array(X)
         X = validate_data(
             self,
             X,
             accept_sparse=["csr", "csc"],
             reset=False,
-            dtype=[np.float64, np.float32],
+            dtype=_float_dtypes(X) if on_device else [np.float64, np.float32],
         )
+        if on_device:  # in X's namespace, on its device
+            coef, intercept = self._host_coefficients()
+            dtype = to_numpy(X[:1, :1]).dtype
+            coef = like(np.asarray(coef, dtype=dtype), X)
+            scores = X @ (coef.T if coef.ndim == 2 else coef)
+            return scores + like(np.asarray(intercept, dtype=dtype), X)
         return safe_sparse_dot(X, np.asarray(self.coef_).T, dense_output=True) + (
             self.intercept_
         )
@@ -928,12 +965,20 @@ class GDModelMixin(CallbackSupportMixin):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        # X's passes run in its own namespace and device (DeviceObjective)
+        tags.array_api_support = True
         return tags
 
 
 # What scikit-learn's callback machinery keeps on the estimator during fit:
 # it must survive the restore of a failed fit (teardown reads it afterwards).
 _CALLBACK_KEYS = ("_callback_fit_ctx", "_skl_callbacks_to_teardown")
+
+
+def _float_dtypes(X):
+    """float64 and float32 of X's array namespace (validate_data's ``dtype``)."""
+    xp = namespace(X)
+    return [xp.float64, xp.float32]
 
 
 def _computed(data):
@@ -956,7 +1001,7 @@ def _resume_key(rule, objective, stochastic):
     )
 
 
-def _same(coef_a, coef_b, intercept_a, intercept_b):
+def _same(coef_a, intercept_a, coef_b, intercept_b):
     """The fitted coefficients are still those the fit stored (not set by hand)."""
     return np.array_equal(coef_a, coef_b) and np.array_equal(intercept_a, intercept_b)
 

@@ -5,6 +5,8 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import d2_tweedie_score
 
 from ..objective import L2Penalty, PoissonLoss
+from ..objective._namespace import namespace
+from ..objective.array_api import to_numpy
 from ..objective.chunked import blockwise_for_dask
 from ._base import GDModelMixin, estimator_dataclass, estimator_doc
 
@@ -68,7 +70,8 @@ class GDPoissonRegressor(GDModelMixin, RegressorMixin, BaseEstimator):
     @blockwise_for_dask
     def predict(self, X):
         """Predicted means :math:`e^{X w + b}`, shape (n_samples,)."""
-        return np.exp(self._decision(X))
+        scores = self._decision(X)
+        return namespace(scores).exp(scores)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -82,10 +85,10 @@ class GDPoissonRegressor(GDModelMixin, RegressorMixin, BaseEstimator):
         perfect predictions and 0.0 otherwise (``r2_score``'s ``force_finite``),
         never a division by zero.
         """
-        predicted = self.predict(X)
-        y = np.asarray(y, dtype=np.float64)
-        weights = np.ones_like(y) if sample_weight is None else sample_weight
+        predicted = to_numpy(self.predict(X))  # X may live on a device
+        y = np.asarray(to_numpy(y), dtype=np.float64)
+        weights = np.ones_like(y) if sample_weight is None else to_numpy(sample_weight)
         observed = y[np.asarray(weights) > 0]
         if observed.size and np.all(observed == observed[0]):
             return float(np.allclose(predicted[np.asarray(weights) > 0], observed))
-        return d2_tweedie_score(y, predicted, sample_weight=sample_weight, power=1)
+        return float(d2_tweedie_score(y, predicted, sample_weight=weights, power=1))

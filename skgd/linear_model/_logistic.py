@@ -3,7 +3,6 @@
 from typing import ClassVar
 
 import numpy as np
-from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
@@ -15,6 +14,7 @@ from .._sklearn_compat import (
     compute_class_weight,
 )
 from ..objective import ElasticNetPenalty, L2Penalty, LogisticLoss, MultinomialLoss
+from ..objective._namespace import expit, namespace, softmax
 from ..objective.chunked import blockwise_for_dask
 from ._base import GDModelMixin, _streams, estimator_dataclass, estimator_doc
 
@@ -214,7 +214,7 @@ class GDLogisticRegression(GDModelMixin, LinearClassifierMixin, BaseEstimator):
     def decision_function(self, X):
         """Raw scores ``X @ coef_.T + intercept_``: shape (n,) for two classes."""
         scores = self._decision(X)
-        return scores.ravel() if scores.shape[1] == 1 else scores
+        return scores[:, 0] if scores.shape[1] == 1 else scores
 
     @blockwise_for_dask
     def predict(self, X):
@@ -226,15 +226,17 @@ class GDLogisticRegression(GDModelMixin, LinearClassifierMixin, BaseEstimator):
         """Class probabilities (sigmoid or softmax of the scores), shape (n, n_classes)."""
         check_is_fitted(self)
         scores = self.decision_function(X)
+        xp = namespace(scores)  # NumPy, or X's namespace on its device
         if scores.ndim == 1:
             positive = expit(scores)
-            return np.column_stack([1.0 - positive, positive])
-        return softmax(scores, axis=1)
+            return xp.stack([1.0 - positive, positive], axis=1)
+        return softmax(scores)
 
     @blockwise_for_dask
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`."""
-        return np.log(self.predict_proba(X))
+        proba = self.predict_proba(X)
+        return namespace(proba).log(proba)
 
 
 def _class_weight_key(label):

@@ -2,7 +2,6 @@
 
 from typing import ClassVar
 
-import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from ..objective import L2Penalty, SquaredLoss
@@ -78,7 +77,7 @@ class GDLinearRegression(GDModelMixin, RegressorMixin, BaseEstimator):
         by the first call."""
         if not hasattr(self, "_partial_state"):
             return
-        coef = np.asarray(self.coef_)
+        coef, _ = self._host_coefficients()
         before = "a 1-D y" if coef.ndim == 1 else f"a 2-D y of {coef.shape[0]} columns"
         now = "a 1-D y" if y.ndim == 1 else f"a 2-D y of {y.shape[1]} columns"
         if before != now:

@@ -9,8 +9,8 @@ bounds the Lipschitz constant of the data term.
 """
 
 import numpy as np
-from scipy.special import expit, log_expit, logsumexp, softmax
 
+from ._namespace import expit, log_expit, logsumexp, namespace, row_dot, softmax
 from .base import Loss
 
 
@@ -34,7 +34,7 @@ class SquaredLoss(Loss):
 
     def hessian(self, y, raw):
         """Second derivative :math:`\\partial^2 \\ell / \\partial z^2`, per sample."""
-        return np.ones_like(raw)
+        return namespace(raw).ones_like(raw)
 
     def hessian_product(self, y, raw, direction):
         return direction
@@ -42,7 +42,7 @@ class SquaredLoss(Loss):
     def hessian_blocks(self, y, raw):
         # one independent target per column (multi-output regression): the
         # per-row Hessian is the identity, no cross-target blocks
-        ones = np.ones(raw.shape[0], dtype=raw.dtype)
+        ones = namespace(raw).ones_like(raw[:, 0])
         for k in range(raw.shape[1]):
             yield k, k, ones
 
@@ -113,25 +113,25 @@ class MultinomialLoss(Loss):
     shift_invariant = True
 
     def value(self, y, raw):
-        return (logsumexp(raw, axis=1) - np.einsum("ik,ik->i", y, raw))[:, None]
+        return (logsumexp(raw) - row_dot(y, raw))[:, None]
 
     def gradient(self, y, raw):
-        return softmax(raw, axis=1) - y
+        return softmax(raw) - y
 
     def value_and_gradient(self, y, raw):
-        lse = logsumexp(raw, axis=1, keepdims=True)
-        proba = np.exp(raw - lse)
-        value = lse[:, 0] - np.einsum("ik,ik->i", y, raw)
+        lse = logsumexp(raw, keepdims=True)
+        proba = namespace(raw).exp(raw - lse)
+        value = lse[:, 0] - row_dot(y, raw)
         return value[:, None], proba - y
 
     def hessian_product(self, y, raw, direction):
-        proba = softmax(raw, axis=1)
+        proba = softmax(raw)
         weighted = proba * direction
         return weighted - proba * weighted.sum(axis=1, keepdims=True)
 
     def hessian_blocks(self, y, raw):
         """Blocks ``(k, l, h)`` of the per-sample Hessian ``diag(p) - p p^T``, k <= l."""
-        proba = softmax(raw, axis=1)
+        proba = softmax(raw)
         K = proba.shape[1]
         for k in range(K):
             yield k, k, proba[:, k] * (1.0 - proba[:, k])
@@ -150,7 +150,7 @@ class MultinomialLoss(Loss):
         return logp - logp.mean()
 
     def inverse_link(self, raw):
-        return softmax(raw, axis=1)
+        return softmax(raw)
 
 
 class PoissonLoss(Loss):
@@ -166,27 +166,27 @@ class PoissonLoss(Loss):
     curvature = np.inf
 
     def value(self, y, raw):
-        return np.exp(raw) - y * raw
+        return namespace(raw).exp(raw) - y * raw
 
     def gradient(self, y, raw):
-        return np.exp(raw) - y
+        return namespace(raw).exp(raw) - y
 
     def value_and_gradient(self, y, raw):
-        mean = np.exp(raw)
+        mean = namespace(raw).exp(raw)
         return mean - y * raw, mean - y
 
     def hessian_product(self, y, raw, direction):
-        return np.exp(raw) * direction
+        return namespace(raw).exp(raw) * direction
 
     def hessian_blocks(self, y, raw):
-        yield 0, 0, np.exp(raw[:, 0])
+        yield 0, 0, namespace(raw).exp(raw[:, 0])
 
     def null_raw(self, y, sw):
         """Optimal constant prediction: the log of the weighted mean."""
         return np.log(np.maximum(sw @ y, np.finfo(float).tiny))
 
     def inverse_link(self, raw):
-        return np.exp(raw)
+        return namespace(raw).exp(raw)
 
     def reference_curvature(self, y, sw):
         return float(np.maximum(sw @ y, np.finfo(float).tiny).max())
