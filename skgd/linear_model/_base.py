@@ -982,8 +982,21 @@ def _float_dtypes(X):
 
 
 def _computed(data):
-    """A dask y or sample_weight as a NumPy array (n numbers: they fit)."""
-    return data.compute() if is_dask_collection(data) else data
+    """A dask y or sample_weight as a NumPy array (n numbers: they fit on the
+    client), gathered chunk by chunk: a worker never holds all of it (a plain
+    ``compute`` concatenates on one worker)."""
+    if not is_dask_collection(data):
+        return data
+    import dask
+
+    if getattr(data, "ndim", 1) == 2 and hasattr(data, "rechunk"):
+        data = data.rechunk({1: -1})
+    blocks = data.to_delayed()
+    blocks = list(np.ravel(blocks)) if isinstance(blocks, np.ndarray) else blocks
+    parts = dask.compute(*blocks)
+    if parts and hasattr(parts[0], "to_numpy"):  # pandas partitions
+        parts = [part.to_numpy() for part in parts]
+    return np.concatenate(parts)
 
 
 def _resume_key(rule, objective, stochastic):

@@ -198,18 +198,10 @@ class DeviceObjective(Objective):
         raw = self._raw_on_device(X, theta)
 
         def product(v):
-            V = v.reshape(self.shape)
             z = self._raw_on_device(X, v)
             q = self.loss.hessian_product(Y, raw, z) * sw[:, None]
-            out = np.empty(self.shape, dtype=np.result_type(self.dtype, v.dtype))
-            out[: self.n_features] = to_numpy(X.T @ q)
-            if self.fit_intercept:
-                total = to_numpy(xp.sum(q, axis=0))
-                out[: self.n_features] -= np.outer(self.x_mean, total)
-                out[self.n_features] = self.intercept_scale * total
-            out[: self.n_features][self.constant_features] = 0.0
-            out[: self.n_features] += self.penalty.curvature * V[: self.n_features]
-            return out.ravel()
+            total = to_numpy(xp.sum(q, axis=0))
+            return self._finish_hessp(v, to_numpy(X.T @ q), total)
 
         return product
 

@@ -400,19 +400,11 @@ class ChunkedObjective(Objective):
         W, offset = self._model(theta)
 
         def product(v):
-            V = v.reshape(self.shape)
             VW, v_offset = self._model(v)
             parts = self._map(_hessp_task, W, offset, VW, v_offset, self.loss)
             products = np.sum([p[0] for p in parts], axis=0)
             total = np.sum([p[1] for p in parts], axis=0)
-            out = np.empty(self.shape, dtype=np.result_type(self.dtype, v.dtype))
-            out[: self.n_features] = products
-            if self.fit_intercept:
-                out[: self.n_features] -= np.outer(self.x_mean, total)
-                out[self.n_features] = self.intercept_scale * total
-            out[: self.n_features][self.constant_features] = 0.0
-            out[: self.n_features] += self.penalty.curvature * V[: self.n_features]
-            return out.ravel()
+            return self._finish_hessp(v, products, total)
 
         return product
 

@@ -127,7 +127,7 @@ class MultinomialLoss(Loss):
     def hessian_product(self, y, raw, direction):
         proba = softmax(raw)
         weighted = proba * direction
-        return weighted - proba * weighted.sum(axis=1, keepdims=True)
+        return weighted - proba * namespace(raw).sum(weighted, axis=1, keepdims=True)
 
     def hessian_blocks(self, y, raw):
         """Blocks ``(k, l, h)`` of the per-sample Hessian ``diag(p) - p p^T``, k <= l."""

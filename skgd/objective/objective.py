@@ -378,21 +378,25 @@ class Objective:
         raw = self.raw_prediction(theta)
 
         def product(v):
-            V = v.reshape(self.shape)
-            VW = V[: self.n_features]
             z = self.raw_prediction(v)
             q = self.loss.hessian_product(self.Y, raw, z) * self.sw[:, None]
-            out = np.empty(self.shape, dtype=np.result_type(self.dtype, v.dtype))
-            out[: self.n_features] = safe_sparse_dot(self.X.T, q)
-            if self.fit_intercept:
-                total = q.sum(axis=0)
-                out[: self.n_features] -= np.outer(self.x_mean, total)
-                out[self.n_features] = self.intercept_scale * total
-            out[: self.n_features][self.constant_features] = 0.0
-            out[: self.n_features] += self.penalty.curvature * VW
-            return out.ravel()
+            return self._finish_hessp(v, safe_sparse_dot(self.X.T, q), q.sum(axis=0))
 
         return product
+
+    def _finish_hessp(self, v, products, total):
+        r""":math:`H v` from the data sums :math:`X^\top q` (``products``) and
+        :math:`1^\top q` (``total``), :math:`q_i = (s_i/S)\,\ell''(z_i) (Zv)_i`:
+        the centring, the intercept's row, the constant columns and the penalty."""
+        d = self.n_features
+        out = np.empty(self.shape, dtype=np.result_type(self.dtype, v.dtype))
+        out[:d] = products
+        if self.fit_intercept:
+            out[:d] -= np.outer(self.x_mean, total)
+            out[d] = self.intercept_scale * total
+        out[:d][self.constant_features] = 0.0
+        out[:d] += self.penalty.curvature * v.reshape(self.shape)[:d]
+        return out.ravel()
 
     def weighted_gram(self, h, features=None):
         r"""``Z^T diag(h) Z`` with ``Z = [X - 1 \bar x^T, \sigma 1]`` (no intercept
