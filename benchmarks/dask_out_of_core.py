@@ -10,7 +10,7 @@ certificate, and the distance to the coefficients the data were drawn from
 next to a NumPy fit on an in-memory subsample (whose distance is the
 statistical error at its size).
 
-    python benchmarks/dask_out_of_core.py [--rows 8500000] [--memory 400MB]
+    python benchmarks/dask_out_of_core.py [--rows 10500000] [--memory 500MB]
 """
 
 import argparse
@@ -61,12 +61,13 @@ def one_pass(X, w):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=8_500_000)
+    parser.add_argument("--rows", type=int, default=10_500_000)
     parser.add_argument("--features", type=int, default=50)
     parser.add_argument("--chunk-rows", type=int, default=25_000)
     # a worker process alone takes ~150 MB here (~280 MB at its start-up
-    # peak): 400 MB leaves room for its chunks and its share of y and weights
-    parser.add_argument("--memory", default="400MB", help="per worker")
+    # peak), and its share of y and the weights n/workers x 16 bytes: 500 MB
+    # keeps it below distributed's pause threshold (80 %) while chunks stream
+    parser.add_argument("--memory", default="500MB", help="per worker")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
@@ -74,7 +75,7 @@ def main():
         n_workers=args.workers,
         threads_per_worker=1,
         memory_limit=args.memory,
-        dashboard_address=None,
+        dashboard_address=":0",
     )
     client = Client(cluster)
     client.wait_for_workers(args.workers)

@@ -23,7 +23,7 @@ def client():
     # processes=False: the workers are threads of this process (no pickling,
     # fast start); the tasks are the same as on a remote scheduler
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
     )
     with distributed.Client(cluster) as client:
         yield client

@@ -43,7 +43,13 @@ from ..fit_loop import ARMIJO_INITIAL, run
 from ..history import History
 from ..objective import Objective, check_capabilities, constrain
 from ..objective._namespace import namespace
-from ..objective.array_api import DeviceObjective, is_device_array, like, to_numpy
+from ..objective.array_api import (
+    DeviceObjective,
+    host_dtype,
+    is_device_array,
+    like,
+    to_numpy,
+)
 from ..objective.chunked import (
     ChunkedObjective,
     as_dask_matrix,
@@ -449,7 +455,7 @@ class GDModelMixin(CallbackSupportMixin):
             sample_weight = _check_sample_weight(
                 None if sample_weight is None else to_numpy(sample_weight),
                 np.empty((X.shape[0], 0)),
-                dtype=to_numpy(X[:1, :1]).dtype,
+                dtype=host_dtype(X),
                 ensure_non_negative=True,
             )
         else:
@@ -954,7 +960,7 @@ class GDModelMixin(CallbackSupportMixin):
         )
         if on_device:  # in X's namespace, on its device
             coef, intercept = self._host_coefficients()
-            dtype = to_numpy(X[:1, :1]).dtype
+            dtype = host_dtype(X)
             coef = like(np.asarray(coef, dtype=dtype), X)
             scores = X @ (coef.T if coef.ndim == 2 else coef)
             return scores + like(np.asarray(intercept, dtype=dtype), X)

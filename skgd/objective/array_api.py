@@ -38,6 +38,11 @@ def to_numpy(array):
     return np.asarray(move_to(array, xp=np, device="cpu"))
 
 
+def host_dtype(X):
+    """The NumPy dtype of an array-API array's elements."""
+    return to_numpy(X[:1, :1] if X.ndim == 2 else X[:1]).dtype
+
+
 def like(array, reference):
     """``array`` (NumPy) in the namespace and on the device of ``reference``."""
     xp = namespace(reference)
@@ -64,10 +69,8 @@ class DeviceObjective(Objective):
     ):
         self._xp = namespace(X)
         self._X_device = X
-        self._dtype = np.dtype(to_numpy(X[:1, :1]).dtype)
-        self._Y_device = None
         super().__init__(
-            _Shape(X, self._dtype),
+            _Shape(X, host_dtype(X)),
             Y,
             loss,
             penalty,

@@ -245,27 +245,28 @@ class ChunkedObjective(Objective):
     def __init__(
         self, X, Y, loss, penalty, sample_weight, fit_intercept, centring=None
     ):
-        import dask.array as da
-
         bounds = np.cumsum((0,) + tuple(X.chunks[0]))
         self._bounds = list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
         self._X_blocks = list(X.to_delayed().ravel())
         self._loaded = None
-        self._sw_blocks = None
+        # the statistics of X in the constructor need the normalised weights
+        # (the constructor's own formula) before it has set them
+        weights = np.asarray(sample_weight, dtype=np.float64)
+        self._sw_blocks = self._place((weights / weights.sum()).astype(X.dtype))
+        self._Y_blocks = [None] * len(self._bounds)
         super().__init__(
             X, Y, loss, penalty, sample_weight, fit_intercept, centring=centring
         )
-        # the targets as the objective holds them (centred, cast): on the workers
-        rows = X.chunks[0]
-        Y_chunks, sw_chunks = (
-            da.from_array(self.Y, chunks=(rows, self.n_outputs)),
-            da.from_array(self.sw, chunks=(rows,)),
-        )
-        Y_chunks, sw_chunks = _persist(Y_chunks, sw_chunks)
-        # kept: a persisted collection's data lives while it is referenced
-        self._persisted = (Y_chunks, sw_chunks)
-        self._Y_blocks = list(Y_chunks.to_delayed().ravel())
-        self._sw_blocks = list(sw_chunks.to_delayed().ravel())
+        # the targets as the objective holds them (centred, cast)
+        self._Y_blocks = self._place(self.Y)
+
+    def _place(self, array):
+        """``array``'s rows cut as X's chunks, where the tasks will read them:
+        sent once to the workers of a distributed client (futures, which live
+        as long as this objective), or views on this machine."""
+        pieces = [array[start:stop] for start, stop in self._bounds]
+        client = _distributed_client()
+        return pieces if client is None else client.scatter(pieces, hash=False)
 
     # -- the map-reduce ------------------------------------------------------------
     def _map(self, task, *args, per_chunk=()):
@@ -274,17 +275,16 @@ class ChunkedObjective(Objective):
         when one is active); ``per_chunk`` are client arrays of n rows, sliced."""
         import dask
 
-        if self._sw_blocks is None:  # during __init__: weights from the client
-            Y_blocks = [None] * len(self._bounds)
-            sw_blocks = [self.sw[a:b] for a, b in self._bounds]
-        else:
-            Y_blocks, sw_blocks = self._Y_blocks, self._sw_blocks
         tasks = [
             dask.delayed(task, pure=False)(
                 X_c, Y_c, sw_c, *args, *(a[start:stop] for a in per_chunk)
             )
             for X_c, Y_c, sw_c, (start, stop) in zip(
-                self._X_blocks, Y_blocks, sw_blocks, self._bounds, strict=True
+                self._X_blocks,
+                self._Y_blocks,
+                self._sw_blocks,
+                self._bounds,
+                strict=True,
             )
         ]
         return dask.compute(*tasks)
@@ -490,8 +490,13 @@ def _add_gram_sums(parts):
     return G, u, math.fsum(p[2] for p in parts)
 
 
-def _persist(*arrays):
-    """The arrays held in memory (on the workers of a distributed client)."""
-    import dask
-
-    return dask.persist(*arrays)
+def _distributed_client():
+    """The active ``dask.distributed`` client, or None (threads of this process)."""
+    try:
+        from distributed import default_client
+    except ImportError:
+        return None
+    try:
+        return default_client()
+    except ValueError:  # distributed installed, no client started
+        return None
