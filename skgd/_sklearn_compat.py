@@ -8,6 +8,7 @@ import inspect
 
 from sklearn.base import _fit_context
 from sklearn.linear_model._base import LinearClassifierMixin
+from sklearn.utils._array_api import move_to
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
@@ -54,6 +55,7 @@ __all__ = [
     "_check_y",
     "_fit_context",
     "compute_class_weight",
+    "move_to",
     "validate_data",
     "validate_params",
 ]

@@ -42,7 +42,6 @@ from .._version import __version__
 from ..fit_loop import ARMIJO_INITIAL, run
 from ..history import History
 from ..objective import Objective, check_capabilities, constrain
-from ..objective._namespace import namespace
 from ..objective.array_api import (
     DeviceObjective,
     host_dtype,
@@ -56,6 +55,7 @@ from ..objective.chunked import (
     dask_feature_names,
     is_dask_collection,
 )
+from ..objective.namespace import namespace
 from ..schedules import SCHEDULES, Adaptive, Constant, Schedule, get_schedule
 from ..solvers import Solver, get_solver, solver_names, solvers_supporting
 

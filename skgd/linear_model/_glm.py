@@ -5,9 +5,9 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import d2_tweedie_score
 
 from ..objective import L2Penalty, PoissonLoss
-from ..objective._namespace import namespace
 from ..objective.array_api import to_numpy
 from ..objective.chunked import blockwise_for_dask
+from ..objective.namespace import namespace
 from ._base import GDModelMixin, estimator_dataclass, estimator_doc
 
 

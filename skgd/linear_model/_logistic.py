@@ -14,8 +14,8 @@ from .._sklearn_compat import (
     compute_class_weight,
 )
 from ..objective import ElasticNetPenalty, L2Penalty, LogisticLoss, MultinomialLoss
-from ..objective._namespace import expit, namespace, softmax
 from ..objective.chunked import blockwise_for_dask
+from ..objective.namespace import expit, namespace, softmax
 from ._base import GDModelMixin, _streams, estimator_dataclass, estimator_doc
 
 

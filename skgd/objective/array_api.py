@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ._namespace import namespace
+from .namespace import namespace
 from .objective import Objective, _flat_is_one
 
 
@@ -33,7 +33,7 @@ def to_numpy(array):
     """A host NumPy copy of an array of any namespace and device."""
     if isinstance(array, np.ndarray):
         return array
-    from sklearn.utils._array_api import move_to
+    from .._sklearn_compat import move_to
 
     return np.asarray(move_to(array, xp=np, device="cpu"))
 

@@ -10,8 +10,8 @@ bounds the Lipschitz constant of the data term.
 
 import numpy as np
 
-from ._namespace import expit, log_expit, logsumexp, namespace, row_dot, softmax
 from .base import Loss
+from .namespace import expit, log_expit, logsumexp, namespace, row_dot, softmax
 
 
 class SquaredLoss(Loss):
