@@ -18,6 +18,9 @@ import numpy as np
 from .namespace import namespace
 from .objective import Objective, _flat_is_one
 
+# Row blocks of about this many bytes for elementwise work on the device
+_DEVICE_BLOCK_BYTES = 1 << 26
+
 
 def is_device_array(X):
     """Whether X is an array-API array other than NumPy's and scikit-learn's
@@ -118,14 +121,31 @@ class DeviceObjective(Objective):
         sw = like(self.sw, self._X_device)
         return to_numpy(sw @ self._X_device).astype(self.dtype)
 
+    def _row_blocks(self, X=None):
+        """``(start, X[start:stop])`` over row blocks of about
+        ``_DEVICE_BLOCK_BYTES``: elementwise work (squares, centring, scaling
+        by weights) never allocates a second X on the device."""
+        X = self._X_device if X is None else X
+        n, d = X.shape
+        step = max(1, _DEVICE_BLOCK_BYTES // max(1, self.dtype.itemsize * d))
+        for start in range(0, n, step):
+            # (the array API leaves out-of-bounds slice stops unspecified)
+            yield start, X[start : min(start + step, n), :]
+
     def _column_moments(self, X, sw, mean, d):
         xp = self._xp
-        X = self._X_device
-        w = like(np.asarray(sw, dtype=self.dtype), X)
-        centred = X - self._device(mean)
-        second = to_numpy(w @ (X * X)).astype(np.float64)
-        variance = to_numpy(w @ (centred * centred)).astype(np.float64)
-        if not bool(xp.all(xp.isfinite(X))):
+        w = self._device(sw)
+        centre = self._device(mean)
+        second = np.zeros(d)
+        variance = np.zeros(d)
+        finite = True
+        for start, block in self._row_blocks():
+            w_block = w[start : start + block.shape[0]]
+            centred = block - centre
+            second += to_numpy(w_block @ (block * block))
+            variance += to_numpy(w_block @ (centred * centred))
+            finite = finite and bool(xp.all(xp.isfinite(block)))
+        if not finite:
             raise ValueError("Input X contains NaN or infinity.")
         return second, variance
 
@@ -142,10 +162,13 @@ class DeviceObjective(Objective):
 
     def row_lipschitz(self):
         xp = self._xp
-        X = self._X_device
-        if self.fit_intercept:
-            X = X - self._device(self.x_mean)
-        norms = to_numpy(xp.sum(X * X, axis=1)).astype(np.float64)
+        centre = self._device(self.x_mean) if self.fit_intercept else 0.0
+        norms = np.concatenate(
+            [
+                to_numpy(xp.sum((block - centre) ** 2, axis=1))
+                for _, block in self._row_blocks()
+            ]
+        ).astype(np.float64)
         if self.fit_intercept:
             norms += self.intercept_scale**2
         largest = self.weighted_rows.size * float(np.max(self.sw * norms))
@@ -210,15 +233,17 @@ class DeviceObjective(Objective):
 
     def _gram_sums(self, h, features=None):
         """``(X^T diag(h) X, h^T X, sum h)`` on the device, ``h`` a device vector."""
+        xp = self._xp
         X = self._X_device
         if features is not None:
-            X = self._xp.take(X, like(np.asarray(features, dtype=np.int64), X), axis=1)
-        weighted = h[:, None] * X
-        return (
-            to_numpy(X.T @ weighted).astype(np.float64),
-            to_numpy(self._xp.sum(weighted, axis=0)).astype(np.float64),
-            float(self._xp.sum(h)),
-        )
+            X = xp.take(X, like(np.asarray(features, dtype=np.int64), X), axis=1)
+        d = X.shape[1]
+        G, u = np.zeros((d, d)), np.zeros(d)
+        for start, block in self._row_blocks(X):
+            weighted = h[start : start + block.shape[0], None] * block
+            G += to_numpy(block.T @ weighted)
+            u += to_numpy(xp.sum(weighted, axis=0))
+        return G, u, float(xp.sum(h))
 
     def weighted_gram(self, h, features=None):
         G, u, hsum = self._gram_sums(self._device(h), features)
@@ -237,9 +262,7 @@ class DeviceObjective(Objective):
         xp = self._xp
         X, Y, sw = self._data(None)
         raw = self._raw_on_device(X, theta)
-        mean = np.zeros(self.n_features) if self.x_mean is None else self.x_mean
-        centred = X - self._device(mean)
-        squares = centred * centred
+        centre = self._device(self.x_mean) if self.fit_intercept else 0.0
         d = self.n_features
         h = np.empty(self.shape)
         weight_sums = np.zeros(self.n_outputs)
@@ -247,8 +270,11 @@ class DeviceObjective(Objective):
         for k, l, hk in self.loss.hessian_blocks(Y, raw):
             if k == l:
                 weights = hk * sw
-                variance[:, k] = to_numpy(weights @ squares)
                 weight_sums[k] = float(xp.sum(weights))
+                for start, block in self._row_blocks():
+                    squares = (block - centre) ** 2
+                    stop = start + block.shape[0]
+                    variance[:, k] += to_numpy(weights[start:stop] @ squares)
         variance[self.constant_features] = 0.0
         h[:d] = variance + self.penalty.curvature
         if self.fit_intercept:

@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse as sp
 from scipy.sparse.linalg import ArpackError, LinearOperator, eigsh
 
 from .objective import _GRAM_MAX_FEATURES, Objective, _flat_is_one
@@ -127,6 +128,12 @@ def dask_feature_names(X):
 
 
 # -- the per-chunk tasks (module-level functions: they travel to the workers) ----
+def _dense(block):
+    """A chunk as a dense array (a scipy.sparse chunk is densified, one chunk
+    at a time, where a task forms squares or Gram blocks)."""
+    return block.toarray() if sp.issparse(block) else block
+
+
 def _raw(X, W, offset):
     raw = np.asarray(X @ W)
     return raw + offset if offset is not None else raw
@@ -158,7 +165,7 @@ def _hessp_task(X, Y, sw, W, offset, V, v_offset, loss):
 
 def _gram_sums(X, h):
     """``(X^T diag(h) X, h^T X, sum h)`` of one chunk, in float64."""
-    X = np.asarray(X.todense()) if hasattr(X, "todense") else X
+    X = _dense(X)
     weighted = h[:, None] * X
     return (
         np.asarray(X.T @ weighted, dtype=np.float64),
@@ -193,7 +200,7 @@ def _mean_task(X, Y, sw):
 
 
 def _moments_task(X, Y, sw, mean):
-    X = np.asarray(X.todense()) if hasattr(X, "todense") else X
+    X = _dense(X)
     block = np.asarray(X, dtype=np.float64)
     w = sw.astype(np.float64)
     centred = block - mean
@@ -209,7 +216,7 @@ def _local_curvature_task(X, Y, sw, W, offset, loss, mean):
         if k == l:
             weights[:, k] = h
     weights *= sw.astype(np.float64)[:, None]
-    X = np.asarray(X.todense()) if hasattr(X, "todense") else X
+    X = _dense(X)
     centred = np.asarray(X, dtype=np.float64) - mean
     return (centred * centred).T @ weights, weights.sum(axis=0)
 
@@ -223,7 +230,7 @@ def _separates_task(X, Y, sw, W, offset, loss):
 
 
 def _row_lipschitz_task(X, Y, sw, mean, intercept_square):
-    X = np.asarray(X.todense()) if hasattr(X, "todense") else X
+    X = _dense(X)
     block = np.asarray(X, dtype=np.float64)
     if mean is not None:
         block = block - mean

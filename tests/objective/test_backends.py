@@ -51,6 +51,15 @@ def _problem(case, fit_intercept, seed=0, n=57, d=4):
     return X, args, reference, thetas
 
 
+@pytest.fixture(autouse=True)
+def _small_device_blocks(monkeypatch):
+    """Row blocks of a few rows, so the device objective's blockwise sums
+    cross block boundaries (as the dask chunks do)."""
+    from skgd.objective import array_api
+
+    monkeypatch.setattr(array_api, "_DEVICE_BLOCK_BYTES", 500)
+
+
 def _backend(kind, X, args):
     if kind == "dask":
         da = pytest.importorskip("dask.array")
