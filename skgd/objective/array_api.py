@@ -121,7 +121,7 @@ class DeviceObjective(Objective):
         sw = like(self.sw, self._X_device)
         return to_numpy(sw @ self._X_device).astype(self.dtype)
 
-    def _row_blocks(self, X=None):
+    def _device_row_blocks(self, X=None):
         """``(start, X[start:stop])`` over row blocks of about
         ``_DEVICE_BLOCK_BYTES``: elementwise work (squares, centring, scaling
         by weights) never allocates a second X on the device."""
@@ -139,7 +139,7 @@ class DeviceObjective(Objective):
         second = np.zeros(d)
         variance = np.zeros(d)
         finite = True
-        for start, block in self._row_blocks():
+        for start, block in self._device_row_blocks():
             w_block = w[start : start + block.shape[0]]
             centred = block - centre
             second += to_numpy(w_block @ (block * block))
@@ -166,7 +166,7 @@ class DeviceObjective(Objective):
         norms = np.concatenate(
             [
                 to_numpy(xp.sum((block - centre) ** 2, axis=1))
-                for _, block in self._row_blocks()
+                for _, block in self._device_row_blocks()
             ]
         ).astype(np.float64)
         if self.fit_intercept:
@@ -239,7 +239,7 @@ class DeviceObjective(Objective):
             X = xp.take(X, like(np.asarray(features, dtype=np.int64), X), axis=1)
         d = X.shape[1]
         G, u = np.zeros((d, d)), np.zeros(d)
-        for start, block in self._row_blocks(X):
+        for start, block in self._device_row_blocks(X):
             weighted = h[start : start + block.shape[0], None] * block
             G += to_numpy(block.T @ weighted)
             u += to_numpy(xp.sum(weighted, axis=0))
@@ -271,7 +271,7 @@ class DeviceObjective(Objective):
             if k == l:
                 weights = hk * sw
                 weight_sums[k] = float(xp.sum(weights))
-                for start, block in self._row_blocks():
+                for start, block in self._device_row_blocks():
                     squares = (block - centre) ** 2
                     stop = start + block.shape[0]
                     variance[:, k] += to_numpy(weights[start:stop] @ squares)

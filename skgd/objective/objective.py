@@ -404,9 +404,6 @@ class Objective:
 
         ``features`` restricts X to those columns (a working set).
         """
-        m = self.x_mean
-        if features is not None and m is not None:
-            m = m[features]
         if sp.issparse(self.X):
             X = self.X if features is None else self.X[:, features]
             G = np.asarray((X.T @ sp.diags(h) @ X).todense())
